@@ -1,0 +1,1 @@
+"""The WSGI API: middleware, routes, handlers, views and schemas."""

@@ -1,0 +1,1 @@
+"""Small, paste-composable WSGI middleware. No oslo.versionedobjects imports here."""

@@ -1,0 +1,1 @@
+"""JSON schemas of query strings and bodies, by resource and microversion."""

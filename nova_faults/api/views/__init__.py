@@ -1,0 +1,1 @@
+"""Pure functions turning objects, a microversion and visibility flags into response dicts."""

@@ -1,0 +1,73 @@
+"""``[api]`` options: authentication strategy, paging limits, links and
+how the API treats cells that do not answer."""
+
+from oslo_config import cfg
+
+api_group = cfg.OptGroup(
+    'api', title='API options',
+    help='Options for the nova-faults compute API.')
+
+opts = [
+    cfg.StrOpt(
+        'auth_strategy',
+        default='keystone',
+        choices=[
+            ('keystone', 'Authenticate with keystonemiddleware auth_token '
+                         '(production).'),
+            ('noauth', 'Development and tests only: "X-Auth-Token: '
+                       'user:project" is trusted as is. Never use this on '
+                       'a network you do not control.'),
+        ],
+        help='How API requests are authenticated. It selects the paste '
+             'pipeline: "keystone" uses the production pipeline, '
+             '"noauth" the development one.'),
+    cfg.IntOpt(
+        'max_limit',
+        default=1000,
+        min=0,
+        help='The largest number of items a list request returns in one '
+             'page (servers, instance actions), whatever "limit" asks '
+             'for.'),
+    cfg.IntOpt(
+        'cell_timeout',
+        default=60,
+        min=1,
+        help='Seconds to wait for a cell database to answer a request '
+             'before treating the cell as down. Nova hard-codes 60 '
+             'seconds; here it is configurable.'),
+    cfg.IntOpt(
+        'max_concurrent_per_cell',
+        default=8,
+        min=1,
+        help='Largest number of queries one API worker runs against a '
+             'single cell at the same time. A hung cell can hold at most '
+             'this many threads; further requests treat it as down at '
+             'once instead of piling up.'),
+    cfg.BoolOpt(
+        'list_records_by_skipping_down_cells',
+        default=True,
+        help='When listing servers meets a cell that does not respond and '
+             'minimal records cannot be used (before microversion 2.69, '
+             'or with paging, sorting or filters), skip that cell\'s '
+             'records (True, logged) or fail the request (False).'),
+    cfg.URIOpt(
+        'compute_link_prefix',
+        help='Base URL that replaces the scheme, host and path prefix of '
+             'the links in API responses, for deployments behind a proxy. '
+             'Unset: links use the request\'s own URL.'),
+    cfg.StrOpt(
+        'api_paste_config',
+        default='api-paste.ini',
+        help='The paste configuration file, found with the configuration '
+             'files when the path is relative; the copy shipped in the '
+             'package is used when none is found.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(api_group)
+    conf.register_opts(opts, group=api_group)
+
+
+def list_opts():
+    return {api_group: opts}

@@ -1,0 +1,26 @@
+"""Entry points for oslo-config-generator: every option of nova-faults,
+grouped as in the configuration file."""
+
+import collections
+
+from oslo_policy import opts as policy_opts
+
+from nova_faults.conf import api
+from nova_faults.conf import database
+from nova_faults.conf import default
+from nova_faults.conf import notifications
+
+
+def list_opts():
+    grouped = collections.OrderedDict()
+    for module in (default, api, database, notifications):
+        for group, opts in module.list_opts().items():
+            grouped.setdefault(group, []).extend(opts)
+    return [(group, opts) for group, opts in grouped.items()]
+
+
+def set_defaults(conf=None):
+    """Defaults of other libraries that nova-faults changes."""
+    from oslo_config import cfg
+    conf = conf if conf is not None else cfg.CONF
+    policy_opts.set_defaults(conf, policy_file='policy.yaml')

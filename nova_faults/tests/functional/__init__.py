@@ -1,0 +1,1 @@
+"""Functional tests: through HTTP, the real paste pipeline and real databases."""
