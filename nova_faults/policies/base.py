@@ -10,14 +10,14 @@ enforce_new_defaults=False gives Nova's old behaviour.
 """
 
 DEPRECATED_ADMIN_POLICY = policy.DeprecatedRule(
-    name='context_is_admin_legacy',
+    name='admin_api',
     check_str='is_admin:True',
     deprecated_reason=DEPRECATED_REASON,
     deprecated_since='21.0.0',
 )
 
 DEPRECATED_ADMIN_OR_OWNER_POLICY = policy.DeprecatedRule(
-    name='admin_or_owner_legacy',
+    name='admin_or_owner',
     check_str='is_admin:True or project_id:%(project_id)s',
     deprecated_reason=DEPRECATED_REASON,
     deprecated_since='21.0.0',
