@@ -1,0 +1,112 @@
+"""Authentication: keystonemiddleware (production) or ``noauth`` (dev).
+
+* ``authtoken_filter_factory``: keystonemiddleware's ``AuthProtocol``,
+  reading ``[keystone_authtoken]`` from our ``ConfigOpts``
+  (``oslo_config_config``), never from a global configuration.
+* ``KeystoneContext``: builds the :class:`~nova_faults.context.RequestContext`
+  from the headers keystonemiddleware set, with both request IDs.
+* ``NoAuth``: development and tests only. ``X-Auth-Token: user:project``
+  is trusted as is; user ``admin`` gets the roles admin, member, reader,
+  any other user member, reader; ``X-Roles`` (comma-separated) overrides
+  them. No token, or one not of that form: 401 with keystonemiddleware's
+  body.
+"""
+
+import logging
+
+from keystonemiddleware import auth_token
+from oslo_serialization import jsonutils
+import webob
+import webob.dec
+
+from nova_faults.api import deploy
+from nova_faults.api.middleware import base
+from nova_faults.api import wsgi_util
+from nova_faults import context as nf_context
+
+LOG = logging.getLogger(__name__)
+
+CONTEXT_KEY = wsgi_util.CONTEXT_KEY
+
+ADMIN_ROLES = ['admin', 'member', 'reader']
+USER_ROLES = ['member', 'reader']
+
+
+def unauthorized():
+    """A 401 shaped like keystonemiddleware's."""
+    body = {'error': {
+        'code': 401,
+        'title': 'Unauthorized',
+        'message': 'The request you have made requires authentication.',
+    }}
+    response = webob.Response(
+        status=401, content_type='application/json',
+        body=jsonutils.dump_as_bytes(body))
+    # NOTE: set after, or webob drops the charset of a JSON type.
+    response.charset = 'UTF-8'
+    return response
+
+
+def authtoken_filter_factory(global_conf, **local_conf):
+    """paste.filter_factory for keystonemiddleware ``auth_token``."""
+    conf = dict(global_conf or {})
+    conf.update(local_conf)
+    conf['oslo_config_config'] = deploy.get_conf(global_conf)
+    conf.pop(deploy.GLOBAL_CONF_KEY, None)
+
+    def auth_filter(app):
+        return auth_token.AuthProtocol(app, conf)
+    return auth_filter
+
+
+def _context_kwargs(req):
+    return {
+        'request_id': req.environ.get('openstack.request_id'),
+        'global_request_id': req.environ.get('openstack.global_request_id'),
+    }
+
+
+class KeystoneContext(base.Middleware):
+    """Make a request context from keystonemiddleware's headers."""
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        user_id = req.headers.get('X_USER_ID', req.headers.get('X_USER'))
+        if user_id is None:
+            LOG.debug('Neither X_USER_ID nor X_USER found in request')
+            return unauthorized()
+        kwargs = _context_kwargs(req)
+        ctx = nf_context.RequestContext.from_environ(req.environ, **kwargs)
+        req.environ[CONTEXT_KEY] = ctx
+        return req.get_response(self.application)
+
+
+class NoAuth(base.Middleware):
+    """Trust ``X-Auth-Token: user:project``. Never in production."""
+
+    @staticmethod
+    def _parse_token(token):
+        user_id, sep, project_id = (token or '').strip().partition(':')
+        if not sep or not user_id or not project_id or \
+                ':' in project_id:
+            return None, None
+        return user_id, project_id
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        user_id, project_id = self._parse_token(
+            req.headers.get('X-Auth-Token'))
+        if user_id is None:
+            return unauthorized()
+        if 'X-Roles' in req.headers:
+            roles = [role.strip() for role in
+                     req.headers['X-Roles'].split(',') if role.strip()]
+        elif user_id == 'admin':
+            roles = list(ADMIN_ROLES)
+        else:
+            roles = list(USER_ROLES)
+        ctx = nf_context.RequestContext(
+            user_id=user_id, project_id=project_id, roles=roles,
+            **_context_kwargs(req))
+        req.environ[CONTEXT_KEY] = ctx
+        return req.get_response(self.application)

@@ -1,0 +1,24 @@
+"""Anything that escapes the pipeline becomes a Nova fault body.
+
+Handlers' exceptions are turned into faults by the router; this filter
+catches what escapes middleware (and anything else): a
+``NovaFaultsException`` or webob error keeps its status and message, the
+rest is a 500 ``computeFault`` naming only the exception class and the
+request ID. Never exception text, never a traceback; the traceback goes
+to the log.
+"""
+
+import webob.dec
+
+from nova_faults.api import faults
+from nova_faults.api.middleware import base
+
+
+class FaultWrapper(base.Middleware):
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            return req.get_response(self.application)
+        except Exception as exc:
+            return faults.from_exception(req, exc)

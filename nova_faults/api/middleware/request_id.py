@@ -1,0 +1,42 @@
+"""Request IDs: a local ``req-<uuid4>`` per request, and a validated
+global one.
+
+oslo.middleware's ``RequestId`` with Nova's compat header: the response
+carries ``x-openstack-request-id`` and ``x-compute-request-id`` (the local
+id) on every response, faults and 401s included, because this filter is
+the outermost. An inbound ``X-Openstack-Request-Id`` becomes the global
+id only if it matches oslo's lower-case ``req-<uuid>`` format.
+"""
+
+import logging
+import re
+
+from oslo_middleware import request_id
+
+from nova_faults.api.middleware import base
+
+LOG = logging.getLogger(__name__)
+
+ENV_REQUEST_ID = request_id.ENV_REQUEST_ID
+GLOBAL_REQ_ID = request_id.GLOBAL_REQ_ID
+INBOUND_HEADER = request_id.INBOUND_HEADER
+ID_FORMAT = request_id.ID_FORMAT
+
+
+class RequestId(base.Middleware, request_id.RequestId):
+    """Nova's ``ComputeReqIdMiddleware``; logs a dropped global id."""
+
+    compat_headers = ['x-compute-request-id']
+
+    def set_global_req_id(self, req):
+        inbound = req.headers.get(INBOUND_HEADER)
+        if inbound is None:
+            return
+        if re.match(ID_FORMAT, inbound):
+            req.environ[GLOBAL_REQ_ID] = inbound
+        else:
+            # NOTE: Nova ignores a malformed global id silently; we keep
+            # the request going and say why at DEBUG.
+            LOG.debug('Ignoring %s header %r: not of the form '
+                      'req-<lower-case uuid>', INBOUND_HEADER,
+                      inbound[:64])

@@ -1,0 +1,85 @@
+"""Small helpers for handlers: JSON responses, the environ keys, links.
+
+JSON is serialised with oslo.serialization's ``jsonutils``, so datetime
+values in a body come out as ``%Y-%m-%dT%H:%M:%S.%f`` (six fractional
+digits, no zone), exactly as Nova's do.
+"""
+
+import urllib.parse
+
+from oslo_serialization import jsonutils
+import webob
+
+CONTEXT_KEY = 'nova_faults.context'
+CONF_KEY = 'nova_faults.conf'
+
+JSON_CONTENT_TYPE = 'application/json'
+
+
+def json_response(req, body, status=200, headers=None):
+    """A ``webob.Response`` with ``body`` (a dict) as JSON."""
+    response = webob.Response(
+        status=status, content_type=JSON_CONTENT_TYPE,
+        body=jsonutils.dump_as_bytes(body))
+    # NOTE: set after, or webob drops the charset of a JSON type.
+    response.charset = 'UTF-8'
+    for name, value in (headers or {}).items():
+        response.headers[name] = str(value)
+    return response
+
+
+def empty_response(req, status=204, headers=None):
+    """A response without a body (e.g. 202 or 204)."""
+    response = webob.Response(status=status)
+    response.content_type = None
+    for name, value in (headers or {}).items():
+        response.headers[name] = str(value)
+    return response
+
+
+def get_context(req):
+    """The ``RequestContext`` the auth middleware put in the environ."""
+    return req.environ[CONTEXT_KEY]
+
+
+def get_conf(req):
+    """The application's ``ConfigOpts``."""
+    return req.environ[CONF_KEY]
+
+
+def url_join(*parts):
+    """Join URL parts with single slashes, as Nova's ``common.url_join``.
+
+    An empty last part leaves a trailing slash.
+    """
+    parts = parts or ('',)
+    clean = [part.strip('/') for part in parts if part]
+    if not parts[-1]:
+        clean.append('')
+    return '/'.join(clean)
+
+
+def update_link_prefix(orig_url, prefix):
+    """Replace scheme, host and path prefix of ``orig_url`` by ``prefix``.
+
+    Nova's ``_update_link_prefix``, driven by ``[api] compute_link_prefix``
+    for deployments behind a proxy.
+    """
+    if not prefix:
+        return orig_url
+    url_parts = list(urllib.parse.urlsplit(orig_url))
+    prefix_parts = list(urllib.parse.urlsplit(prefix))
+    url_parts[0:2] = prefix_parts[0:2]
+    url_parts[2] = prefix_parts[2] + url_parts[2]
+    return urllib.parse.urlunsplit(url_parts).rstrip('/')
+
+
+def link_prefix(req, url=None):
+    """``url`` (default: the application URL) with the link prefix.
+
+    ``[api] compute_link_prefix`` replaces scheme, host and path prefix.
+    """
+    url = req.application_url if url is None else url
+    conf = req.environ.get(CONF_KEY)
+    prefix = conf.api.compute_link_prefix if conf is not None else None
+    return update_link_prefix(url, prefix)

@@ -1,0 +1,150 @@
+"""``nova-faults-api``: serve the API with a multi-threaded WSGI server.
+
+::
+
+    nova-faults-api [--config-file F] [--host 127.0.0.1] [--port 8774]
+                    [--threads 16] [--demo]
+
+With no configuration file and no ``[api_database] connection`` it runs
+the embedded default: SQLite databases under ``[DEFAULT] state_path``
+(created and migrated on first start, one cell) and the development
+``noauth`` pipeline, loudly, on 127.0.0.1 only. ``--demo`` fills the
+databases with a small demo deployment. Production deployments can also
+run ``nova_faults.wsgi.api:application`` under uWSGI, gunicorn or
+mod_wsgi.
+"""
+
+import argparse
+import ipaddress
+import signal
+import sys
+
+from cheroot import wsgi as cheroot_wsgi
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from nova_faults import conf as nf_conf
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_HOST = '127.0.0.1'
+DEFAULT_PORT = 8774
+DEFAULT_THREADS = 16
+
+_NOAUTH_BANNER = """
+***************************************************************************
+*  nova-faults-api is running WITHOUT AUTHENTICATION ("noauth").          *
+*  Any "X-Auth-Token: user:project" is trusted; user "admin" is admin.    *
+*  This is for development and tests only. Configure [api] auth_strategy  *
+*  = keystone and [keystone_authtoken] for anything else.                 *
+***************************************************************************
+"""
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog='nova-faults-api',
+        description='Serve the nova-faults compute API.',
+        epilog='Other options (--config-file, --config-dir, ...) are '
+               'passed to oslo.config.')
+    parser.add_argument('--host', default=DEFAULT_HOST,
+                        help='Address to listen on (default %(default)s).')
+    parser.add_argument('--port', type=int, default=DEFAULT_PORT,
+                        help='TCP port (default %(default)s; 0 picks a '
+                             'free one).')
+    parser.add_argument('--threads', type=int, default=DEFAULT_THREADS,
+                        help='Worker threads of the WSGI server (default '
+                             '%(default)s).')
+    parser.add_argument('--demo', action='store_true',
+                        help='Fill the databases with demo data first.')
+    return parser.parse_known_args(argv)
+
+
+def build_server(app, host=DEFAULT_HOST, port=DEFAULT_PORT,
+                 threads=DEFAULT_THREADS):
+    """A cheroot WSGI server for ``app`` (not started)."""
+    return cheroot_wsgi.Server((host, port), app, numthreads=threads,
+                               server_name='nova-faults-api')
+
+
+def load_conf(oslo_args):
+    conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    nf_conf.load(oslo_args, conf=conf)
+    return conf
+
+
+def is_embedded(conf):
+    """Whether the embedded SQLite default is in use."""
+    return not conf.api_database.connection
+
+
+def prepare_embedded(conf):
+    """Create and migrate the embedded SQLite databases if needed."""
+    from nova_faults.db import migration
+    ensure = getattr(migration, 'ensure_embedded_default', None)
+    if ensure is None:
+        raise RuntimeError('nova_faults.db.migration.'
+                           'ensure_embedded_default is missing')
+    return ensure(conf)
+
+
+def _is_loopback(host):
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == 'localhost'
+
+
+def main(argv=None):
+    args, oslo_args = parse_args(sys.argv[1:] if argv is None else argv)
+    conf = load_conf(oslo_args)
+    logging.setup(conf, 'nova-faults')
+
+    if is_embedded(conf):
+        LOG.info('No [api_database] connection: using the embedded SQLite '
+                 'databases under %s', conf.state_path)
+        prepare_embedded(conf)
+        if not conf.config_file and conf.api.auth_strategy != 'noauth':
+            # NOTE: a laptop quick start has no keystone; with no
+            # configuration at all the development pipeline is forced.
+            conf.set_override('auth_strategy', 'noauth', group='api')
+    if args.demo:
+        from nova_faults import demo
+        demo.populate(conf)
+
+    if conf.api.auth_strategy == 'noauth':
+        LOG.warning(_NOAUTH_BANNER)
+        sys.stderr.write(_NOAUTH_BANNER)
+        if not _is_loopback(args.host):
+            LOG.warning('noauth is listening on %s, which is not a '
+                        'loopback address: anyone who can reach it is '
+                        'admin.', args.host)
+
+    from nova_faults.api import deploy
+    app = deploy.loadapp(conf)
+    server = build_server(app, args.host, args.port, args.threads)
+    server.prepare()
+    host, port = server.bind_addr[:2]
+    url_host = '[%s]' % host if ':' in host else host
+    LOG.info('nova-faults-api listening on http://%s:%s/ (%d threads, '
+             'auth_strategy %s)', url_host, port, args.threads,
+             conf.api.auth_strategy)
+    sys.stdout.write('nova-faults-api listening on http://%s:%s/\n'
+                     % (url_host, port))
+    sys.stdout.flush()
+
+    def _stop(signum, frame):
+        server.interrupt = KeyboardInterrupt()
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The WSGI application for production servers (uWSGI, gunicorn,
+mod_wsgi): ``nova_faults.wsgi.api:application``.
+
+Configuration files come from ``OS_NOVA_FAULTS_CONFIG_FILES``
+(``;``-separated), else oslo.config's usual search for
+``nova-faults.conf``. Logging is set up by oslo.log from that
+configuration. The pipeline follows ``[api] auth_strategy``.
+"""
+
+import os
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from nova_faults import conf as nf_conf
+
+LOG = logging.getLogger(__name__)
+
+
+def init_application():
+    """Parse the configuration, set up logging, load the paste app."""
+    from nova_faults.api import deploy
+
+    conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    env = os.environ.get(nf_conf.CONFIG_FILES_ENV)
+    files = [f for f in env.split(';') if f] if env else None
+    nf_conf.load([], default_config_files=files, conf=conf)
+    logging.setup(conf, 'nova-faults')
+    if conf.api.auth_strategy == 'noauth':
+        LOG.warning('[api] auth_strategy is "noauth": any "X-Auth-Token: '
+                    'user:project" is trusted. Development and tests only.')
+    return deploy.loadapp(conf)
+
+
+application = init_application()
