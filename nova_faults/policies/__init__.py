@@ -7,9 +7,10 @@ sample generator and ``oslopolicy-*`` tools.
 import itertools
 
 from nova_faults.policies import base
+from nova_faults.policies import instance_actions
 
 # Resource modules add themselves here as they are written.
-_MODULES = [base]
+_MODULES = [base, instance_actions]
 
 
 def list_rules():
