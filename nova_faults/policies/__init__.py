@@ -8,9 +8,11 @@ import itertools
 
 from nova_faults.policies import base
 from nova_faults.policies import instance_actions
+from nova_faults.policies import servers
+from nova_faults.policies import services
 
 # Resource modules add themselves here as they are written.
-_MODULES = [base, instance_actions]
+_MODULES = [base, instance_actions, servers, services]
 
 
 def list_rules():

@@ -1,0 +1,63 @@
+"""Policies of the os-services API (list, update, delete).
+
+Names, defaults and the deprecated rule are Nova's. All three are
+admin-only by default: services reveal and control the infrastructure.
+"""
+
+from oslo_policy import policy
+
+from nova_faults.policies import base
+
+BASE_POLICY_NAME = 'os_compute_api:os-services:%s'
+
+DEPRECATED_REASON = """
+Nova API policies are introducing new default roles with scope_type
+capabilities. Old policies are deprecated and silently going to be ignored
+in nova 23.0.0 release.
+"""
+
+DEPRECATED_SERVICE_POLICY = policy.DeprecatedRule(
+    'os_compute_api:os-services',
+    base.RULE_ADMIN_API,
+    deprecated_reason=DEPRECATED_REASON,
+    deprecated_since='21.0.0',
+)
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=BASE_POLICY_NAME % 'list',
+        check_str=base.ADMIN,
+        description='List the compute services of every cell with their '
+                    'hosts, zones, state (up/down), status and disabled '
+                    'reason.',
+        operations=[{'method': 'GET', 'path': '/os-services'}],
+        scope_types=['project'],
+        deprecated_rule=DEPRECATED_SERVICE_POLICY),
+    policy.DocumentedRuleDefault(
+        name=BASE_POLICY_NAME % 'update',
+        check_str=base.ADMIN,
+        description='Enable or disable a compute service, or force it '
+                    'down; servers on the host then show host_status '
+                    'MAINTENANCE or DOWN.',
+        operations=[
+            {'method': 'PUT', 'path': '/os-services/{service_id}'},
+            {'method': 'PUT', 'path': '/os-services/enable'},
+            {'method': 'PUT', 'path': '/os-services/disable'},
+            {'method': 'PUT', 'path': '/os-services/disable-log-reason'},
+            {'method': 'PUT', 'path': '/os-services/force-down'},
+        ],
+        scope_types=['project'],
+        deprecated_rule=DEPRECATED_SERVICE_POLICY),
+    policy.DocumentedRuleDefault(
+        name=BASE_POLICY_NAME % 'delete',
+        check_str=base.ADMIN,
+        description='Delete a service record (refused for a compute '
+                    'service that still hosts servers).',
+        operations=[{'method': 'DELETE', 'path': '/os-services/{service_id}'}],
+        scope_types=['project'],
+        deprecated_rule=DEPRECATED_SERVICE_POLICY),
+]
+
+
+def list_rules():
+    return rules
