@@ -46,8 +46,12 @@ opts = [
 
 
 def register_opts(conf):
-    conf.register_group(api_db_group)
-    conf.register_opts(opts, group=api_db_group)
+    # NOTE: a fresh OptGroup per ConfigOpts: oslo.config only copies a
+    # registered group shallowly, so sharing the module-level one
+    # would share option overrides between ConfigOpts instances.
+    conf.register_group(cfg.OptGroup(
+        api_db_group.name, title=api_db_group.title, help=api_db_group.help))
+    conf.register_opts(opts, group=api_db_group.name)
 
 
 def list_opts():

@@ -19,8 +19,12 @@ opts = [
 
 
 def register_opts(conf):
-    conf.register_group(notifications_group)
-    conf.register_opts(opts, group=notifications_group)
+    # NOTE: a fresh OptGroup per ConfigOpts: oslo.config only copies a
+    # registered group shallowly, so sharing the module-level one
+    # would share option overrides between ConfigOpts instances.
+    conf.register_group(cfg.OptGroup(
+        notifications_group.name, title=notifications_group.title, help=notifications_group.help))
+    conf.register_opts(opts, group=notifications_group.name)
 
 
 def list_opts():
