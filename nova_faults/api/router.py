@@ -20,6 +20,7 @@ from nova_faults.api import deploy
 from nova_faults.api import faults
 from nova_faults.api.handlers import versions
 from nova_faults.api import wsgi_util
+from nova_faults.db import api as db_api
 from nova_faults import policy
 
 LOG = logging.getLogger(__name__)
@@ -122,6 +123,10 @@ class APIRouter:
                 explanation="Malformed request URL: URL's project_id "
                             "'%s' doesn't match Context's project_id "
                             "'%s'" % (url_project_id, context.project_id))
+        if context is not None and context.api_db is None:
+            # Where the data calls for this request go (the API
+            # database; cells are targeted by the handlers).
+            context.api_db = db_api.get_api_context_manager(self.conf)
         req.urlvars = urlvars
         return handler(req)
 
@@ -165,24 +170,12 @@ class VersionsApp:
 
 
 def init_application(conf):
-    """Prepare what the handlers need.
+    """Prepare what the handlers need: the policy enforcer.
 
-    The policy enforcer and the data layer's configuration.
+    Database engines are created lazily, on the first request that needs
+    them, so that loading the application never touches a database.
     """
     policy.init(conf)
-    _init_data_layer(conf)
-
-
-def _init_data_layer(conf):
-    # The data layer (nova_faults.db.api) configures its engines from the
-    # ConfigOpts; it is optional so that the pipeline loads without it.
-    try:
-        from nova_faults.db import api as db_api
-    except ImportError:
-        return
-    configure = getattr(db_api, 'configure', None)
-    if configure is not None:
-        configure(conf)
 
 
 def app_factory(global_conf, **local_conf):

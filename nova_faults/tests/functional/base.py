@@ -17,6 +17,7 @@ cheroot on a free 127.0.0.1 port, for real HTTP clients.
 """
 
 import json as jsonlib
+import logging
 import socket
 import threading
 
@@ -127,6 +128,10 @@ class APITestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
+        # Logs go to the test's details (shown on failure), not stderr.
+        self.logs = self.useFixture(fixtures.FakeLogger(
+            level=logging.INFO,
+            format='%(asctime)s %(levelname)s %(name)s %(message)s'))
         policy.reset()
         self.addCleanup(policy.reset)
         self.state_path = self.useFixture(fixtures.TempDir()).path
