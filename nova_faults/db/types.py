@@ -1,0 +1,44 @@
+"""Column types shared by the models and the migrations (Nova's)."""
+
+import ipaddress
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+
+
+def MediumText():
+    """Nova's ``MediumText``: TEXT, MEDIUMTEXT on MySQL."""
+    # NOTE: kept from Nova, whose Folsom-era MySQL tables have MEDIUMTEXT
+    # columns for network_info, user_data, fault details and the like.
+    return sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql')
+
+
+class IPAddress(sa.types.TypeDecorator):
+    """Nova's IP address column: INET on PostgreSQL, VARCHAR(39) elsewhere.
+
+    Values are always returned as strings (psycopg returns ``ipaddress``
+    objects for INET).
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == 'postgresql':
+            return dialect.type_descriptor(postgresql.INET())
+        return dialect.type_descriptor(sa.String(39))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name == 'postgresql':
+            return value
+        try:
+            # NOTE: as Nova does, IPv6 addresses are stored shortened.
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return str(value)
