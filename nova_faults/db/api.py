@@ -178,8 +178,13 @@ def get_engine(factory):
         if database and database != ':memory:':
             # NOTE: WAL lets API readers run while a writer commits. The
             # journal mode is a property of the file, set once.
-            with engine.connect() as conn:
-                conn.exec_driver_sql('PRAGMA journal_mode=WAL')
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute('PRAGMA journal_mode=WAL')
+                cursor.close()
+            finally:
+                raw.close()
         engine._nova_faults_wal = True
     return engine
 

@@ -1,0 +1,486 @@
+"""Test fixtures: real databases and whole deployments.
+
+``Database(backend)`` creates a uniquely named database on ``sqlite`` (a
+file in a temporary directory), ``mysql`` (PyMySQL, root on
+127.0.0.1:3306) or ``postgresql`` (psycopg 3, postgres on 127.0.0.1:5432)
+and drops it afterwards. When the server is unreachable the test is
+skipped, unless ``NOVA_FAULTS_REQUIRE_BACKENDS=1`` (CI): then it fails.
+
+``Deployment(cells=('sqlite', 'mysql'), api='sqlite')`` builds a
+configuration (``state_path`` in a temporary directory), an API database
+and one database per cell, all migrated, with the cell mappings written
+(``cell1``, ``cell2``, ...). It offers contexts bound to it and helpers
+to create test data: instances (with their instance mapping), services
+(with the host mapping of compute hosts), request specs.
+
+``QueryCounter(deployment)`` counts the SQL statements run on the
+deployment's databases (for "a fixed number of queries" assertions).
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import unittest
+
+import fixtures
+from oslo_config import cfg
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from nova_faults import cells as nf_cells
+from nova_faults import conf as nf_conf
+from nova_faults import context as nf_context
+from nova_faults.db import api as db_api
+from nova_faults.db import migration
+
+REQUIRE_ENV = 'NOVA_FAULTS_REQUIRE_BACKENDS'
+BACKENDS = ('sqlite', 'mysql', 'postgresql')
+
+MYSQL_ADMIN_URL = os.environ.get(
+    'NOVA_FAULTS_MYSQL_URL', 'mysql+pymysql://root@127.0.0.1:3306')
+POSTGRESQL_ADMIN_URL = os.environ.get(
+    'NOVA_FAULTS_POSTGRESQL_URL',
+    'postgresql+psycopg://postgres@127.0.0.1:5432')
+
+_PROBES = {}
+_PROBE_LOCK = threading.Lock()
+_TEMPLATES = {}
+_TEMPLATE_LOCK = threading.Lock()
+_TEMPLATE_DIR = None
+
+
+def backends_required():
+    """True when an unreachable database server must fail the test."""
+    return os.environ.get(REQUIRE_ENV, '').lower() in ('1', 'true', 'yes')
+
+
+def _admin_url(backend, database=''):
+    if backend == 'mysql':
+        return '%s/%s' % (MYSQL_ADMIN_URL, database)
+    if backend == 'postgresql':
+        return '%s/%s' % (POSTGRESQL_ADMIN_URL, database or 'postgres')
+    raise ValueError('unknown backend %r' % backend)
+
+
+def _admin_engine(backend):
+    connect_args = {'connect_timeout': 3}
+    return sa.create_engine(_admin_url(backend), isolation_level='AUTOCOMMIT',
+                            poolclass=sa.pool.NullPool,
+                            connect_args=connect_args)
+
+
+def backend_error(backend):
+    """None when ``backend`` is usable, else why not (probed once)."""
+    if backend == 'sqlite':
+        return None
+    with _PROBE_LOCK:
+        if backend not in _PROBES:
+            try:
+                engine = _admin_engine(backend)
+                with engine.connect() as conn:
+                    conn.exec_driver_sql('SELECT 1')
+                engine.dispose()
+                _PROBES[backend] = None
+            except Exception as exc:
+                _PROBES[backend] = '%s server unreachable: %s' % (
+                    backend, type(exc).__name__)
+        return _PROBES[backend]
+
+
+def require_backend(backend):
+    """Skip or fail the current test when a backend is unreachable.
+
+    Skip (or fail, with NOVA_FAULTS_REQUIRE_BACKENDS=1) the current test
+    when ``backend``'s server is unreachable.
+    """
+    error = backend_error(backend)
+    if error is None:
+        return
+    if backends_required():
+        raise AssertionError('%s and %s=1 requires it' % (error, REQUIRE_ENV))
+    raise unittest.SkipTest(error)
+
+
+def _template_dir():
+    global _TEMPLATE_DIR
+    if _TEMPLATE_DIR is None:
+        _TEMPLATE_DIR = tempfile.mkdtemp(prefix='nova-faults-templates-')
+        import atexit
+        atexit.register(shutil.rmtree, _TEMPLATE_DIR, True)
+    return _TEMPLATE_DIR
+
+
+def _sqlite_template(tree):
+    """A migrated SQLite file for ``tree``, made once per process."""
+    with _TEMPLATE_LOCK:
+        path = _TEMPLATES.get(tree)
+        if path is None:
+            path = os.path.join(_template_dir(), '%s.sqlite' % tree)
+            migration.upgrade('sqlite:///' + path, tree)
+            _TEMPLATES[tree] = path
+        return path
+
+
+class Database(fixtures.Fixture):
+    """A uniquely named, empty (or migrated) database, dropped afterwards.
+
+    ``backend``: ``sqlite``, ``mysql`` or ``postgresql``. ``tree``: None
+    for an empty database, ``'api'`` or ``'main'`` to migrate it.
+    ``directory``: where SQLite files go (a temporary one by default).
+    Exposes ``url`` and ``name``.
+    """
+
+    def __init__(self, backend='sqlite', tree=None, directory=None,
+                 tag='db'):
+        super().__init__()
+        if backend not in BACKENDS:
+            raise ValueError('unknown backend %r' % backend)
+        self.backend = backend
+        self.tree = tree
+        self.directory = directory
+        self.tag = tag
+
+    def _setUp(self):
+        require_backend(self.backend)
+        self.name = 'nf_%s_%s' % (self.tag, uuidutils.generate_uuid(
+            dashed=False)[:12])
+        if self.backend == 'sqlite':
+            directory = self.directory or self.useFixture(
+                fixtures.TempDir()).path
+            path = os.path.join(directory, self.name + '.sqlite')
+            self.url = 'sqlite:///' + path
+            if self.tree:
+                shutil.copyfile(_sqlite_template(self.tree), path)
+            self.addCleanup(db_api.dispose, self.url)
+            return
+        engine = _admin_engine(self.backend)
+        with engine.connect() as conn:
+            if self.backend == 'mysql':
+                conn.exec_driver_sql(
+                    'CREATE DATABASE %s CHARACTER SET utf8mb4' % self.name)
+            else:
+                conn.exec_driver_sql('CREATE DATABASE %s' % self.name)
+        engine.dispose()
+        self.url = _admin_url(self.backend, self.name)
+        self.addCleanup(self._drop)
+        if self.tree:
+            migration.upgrade(self.url, self.tree)
+
+    def _drop(self):
+        db_api.dispose(self.url)
+        engine = _admin_engine(self.backend)
+        try:
+            with engine.connect() as conn:
+                if self.backend == 'postgresql':
+                    version = conn.exec_driver_sql(
+                        'SHOW server_version_num').scalar()
+                    force = ' WITH (FORCE)' if int(version) >= 130000 else ''
+                    conn.exec_driver_sql('DROP DATABASE IF EXISTS %s%s' % (
+                        self.name, force))
+                else:
+                    conn.exec_driver_sql('DROP DATABASE IF EXISTS %s'
+                                         % self.name)
+        finally:
+            engine.dispose()
+
+
+def make_conf(state_path, overrides=None):
+    """A parsed ``ConfigOpts`` with every option registered."""
+    conf = cfg.ConfigOpts()
+    nf_conf.register_opts(conf)
+    conf([], project='nova-faults', default_config_files=[])
+    conf.set_override('state_path', state_path)
+    for (group, name), value in (overrides or {}).items():
+        conf.set_override(name, value, group=group)
+    return conf
+
+
+class Deployment(fixtures.Fixture):
+    """Configuration, API database and cells, migrated and mapped.
+
+    ``cells``: one backend name per cell (named ``cell1``, ``cell2``, ...).
+    ``api``: the API database backend. ``overrides``: ``{(group, name):
+    value}`` configuration overrides (group ``None`` for DEFAULT).
+
+    Attributes: ``conf``, ``api_url``, ``cells`` (cell mapping dicts, in
+    order), ``cell_urls`` (``{cell uuid: url}``), ``state_path``.
+    """
+
+    def __init__(self, cells=('sqlite',), api='sqlite', overrides=None):
+        super().__init__()
+        self.cell_backends = tuple(cells)
+        self.api_backend = api
+        self.overrides = dict(overrides or {})
+
+    def _setUp(self):
+        self.state_path = self.useFixture(fixtures.TempDir()).path
+        self.conf = make_conf(self.state_path, self.overrides)
+        api_db = self.useFixture(Database(self.api_backend, tree='api',
+                                          directory=self.state_path,
+                                          tag='api'))
+        self.api_url = api_db.url
+        self.conf.set_override('connection', self.api_url,
+                               group='api_database')
+        self.cells = []
+        self.cell_urls = {}
+        self.cell_databases = []
+        for index, backend in enumerate(self.cell_backends, start=1):
+            db = self.useFixture(Database(backend, tree='main',
+                                          directory=self.state_path,
+                                          tag='cell%d' % index))
+            self.cell_databases.append(db)
+            mapping = db_api.cell_mapping_create(self.admin_context(), {
+                'name': 'cell%d' % index,
+                'database_connection': db.url,
+                'transport_url': 'none:///',
+                'disabled': False})
+            self.cells.append(mapping)
+            self.cell_urls[mapping['uuid']] = db.url
+        nf_cells.reset_cache()
+        self.addCleanup(nf_cells.reset)
+
+    # Contexts
+
+    def cell(self, cell=None):
+        """A cell mapping by index (0-based), name, uuid or mapping."""
+        if cell is None:
+            return self.cells[0]
+        if isinstance(cell, dict):
+            return cell
+        if isinstance(cell, int):
+            return self.cells[cell]
+        for mapping in self.cells:
+            if cell in (mapping['name'], mapping['uuid']):
+                return mapping
+        raise KeyError(cell)
+
+    def _bind(self, ctx, cell):
+        ctx.api_db = db_api.get_api_context_manager(self.conf)
+        ctx.conf = self.conf
+        if cell is not None:
+            mapping = self.cell(cell)
+            ctx.cell = db_api.get_context_manager(
+                self.conf, mapping['database_connection'])
+            ctx.cell_mapping = mapping
+        return ctx
+
+    def admin_context(self, cell=None, read_deleted='no'):
+        """An admin context bound to the API database (and ``cell``)."""
+        ctx = nf_context.get_admin_context(read_deleted=read_deleted)
+        return self._bind(ctx, cell)
+
+    def context(self, user_id='demo', project_id='demo',
+                roles=('member', 'reader'), cell=None, **kwargs):
+        """A user context bound to the API database (and ``cell``)."""
+        ctx = nf_context.RequestContext(user_id=user_id,
+                                        project_id=project_id,
+                                        roles=list(roles), **kwargs)
+        return self._bind(ctx, cell)
+
+    def cell_context(self, cell=None, ctx=None):
+        """``ctx`` (default: admin) bound to ``cell``'s database."""
+        ctx = ctx or self.admin_context()
+        return nf_cells.cell_context(ctx, self.cell(cell), conf=self.conf)
+
+    def engine(self, cell=None, api=False):
+        """The SQLAlchemy engine of a cell (or of the API database)."""
+        url = self.api_url if api else self.cell(cell)['database_connection']
+        return db_api.get_engine(db_api.get_context_manager(self.conf, url))
+
+    # Test data
+
+    def create_instance(self, cell=None, mapping=True, **values):
+        """Create an instance in ``cell`` and its instance mapping.
+
+        ``values`` are instances columns plus what
+        :func:`nova_faults.db.api.instance_create` accepts (``metadata``,
+        ``system_metadata``, ``tags``, ``network_info``, ``flavor``, ...).
+        A dict ``flavor`` is stored as Nova's JSON envelope. Defaults: a
+        new uuid, project ``demo``, user ``demo``, ``vm_state`` active,
+        ``power_state`` 1, display name ``server-<n>``. Returns the row.
+        """
+        values = dict(values)
+        values.setdefault('uuid', uuidutils.generate_uuid())
+        values.setdefault('project_id', 'demo')
+        values.setdefault('user_id', 'demo')
+        values.setdefault('vm_state', 'active')
+        values.setdefault('power_state', 1)
+        values.setdefault('display_name',
+                          'server-%s' % values['uuid'][:8])
+        values.setdefault('launch_index', 0)
+        if isinstance(values.get('flavor'), dict):
+            values['flavor'] = flavor_json(values['flavor'])
+        deleted = values.pop('deleted', False)
+        ctx = self.cell_context(cell)
+        row = db_api.instance_create(ctx, values)
+        if deleted:
+            db_api.instance_destroy(ctx, row['uuid'])
+            row = db_api.instance_get_by_uuid(ctx, row['uuid'],
+                                              read_deleted='yes')
+        if mapping:
+            db_api.instance_mapping_create(self.admin_context(), {
+                'instance_uuid': row['uuid'],
+                'cell_uuid': self.cell(cell)['uuid'],
+                'project_id': row['project_id'],
+                'user_id': row['user_id'],
+                'queued_for_delete': bool(deleted)})
+        return row
+
+    def create_service(self, cell=None, host_mapping=True, **values):
+        """Create a service in a cell, and its host mapping.
+
+        Create a service in ``cell`` (default binary ``nova-compute``,
+        host ``compute-<n>``, last heartbeat now) and, for computes, the
+        host mapping. Returns the row.
+        """
+        values = dict(values)
+        values.setdefault('binary', 'nova-compute')
+        values.setdefault('host', 'compute-%s' % uuidutils.generate_uuid()[:8])
+        now = timeutils.utcnow()
+        values.setdefault('report_count', 1)
+        values.setdefault('last_seen_up', now)
+        values.setdefault('updated_at', now)
+        row = db_api.service_create(self.cell_context(cell), values)
+        if host_mapping and values['binary'] == 'nova-compute':
+            self.create_host_mapping(values['host'], cell)
+        return row
+
+    def create_host_mapping(self, host, cell=None):
+        """Map ``host`` to ``cell`` (no-op when already mapped)."""
+        ctx = self.admin_context()
+        try:
+            return db_api.host_mapping_get_by_host(ctx, host)
+        except Exception:
+            return db_api.host_mapping_create(ctx, host,
+                                              self.cell(cell)['uuid'])
+
+    def create_instance_mapping(self, instance_uuid, cell=None,
+                                project_id='demo', user_id='demo',
+                                queued_for_delete=False):
+        """An instance mapping only (``cell=False``: not scheduled)."""
+        values = {'instance_uuid': instance_uuid, 'project_id': project_id,
+                  'user_id': user_id, 'queued_for_delete': queued_for_delete}
+        if cell is not False:
+            values['cell_uuid'] = self.cell(cell)['uuid']
+        return db_api.instance_mapping_create(self.admin_context(), values)
+
+    def create_request_spec(self, instance_uuid, **fields):
+        """Store a Nova-shaped serialized RequestSpec for an instance."""
+        return db_api.request_spec_create(
+            self.admin_context(), instance_uuid,
+            request_spec_json(instance_uuid, **fields))
+
+    def create_cell(self, backend='sqlite', name=None):
+        """Add one more cell to the deployment; returns its mapping."""
+        index = len(self.cells) + 1
+        db = self.useFixture(Database(backend, tree='main',
+                                      directory=self.state_path,
+                                      tag='cell%d' % index))
+        mapping = db_api.cell_mapping_create(self.admin_context(), {
+            'name': name or 'cell%d' % index,
+            'database_connection': db.url, 'transport_url': 'none:///',
+            'disabled': False})
+        self.cells.append(mapping)
+        self.cell_urls[mapping['uuid']] = db.url
+        nf_cells.reset_cache()
+        return mapping
+
+
+def flavor_json(flavor):
+    """Nova's instance_extra.flavor JSON for a flavor dict.
+
+    ``flavor`` holds Flavor fields (``flavorid``, ``name``, ``memory_mb``,
+    ``vcpus``, ``root_gb``, ``ephemeral_gb``, ``swap``, ``extra_specs``,
+    ...); sensible defaults fill the rest.
+    """
+    data = {'id': 1, 'name': 'm1.small', 'flavorid': '2', 'memory_mb': 2048,
+            'vcpus': 1, 'root_gb': 20, 'ephemeral_gb': 0, 'swap': 0,
+            'rxtx_factor': 1.0, 'vcpu_weight': 0, 'disabled': False,
+            'is_public': True, 'extra_specs': {}, 'description': None}
+    data.update(flavor)
+
+    def envelope(values):
+        return {'nova_object.name': 'Flavor',
+                'nova_object.namespace': 'nova',
+                'nova_object.version': '1.2',
+                'nova_object.data': values}
+
+    return json.dumps({'cur': envelope(data), 'old': None, 'new': None})
+
+
+def request_spec_json(instance_uuid, project_id='demo', user_id='demo',
+                      image_id=None, flavor=None, availability_zone=None,
+                      instance_group=None):
+    """A Nova-shaped serialized RequestSpec (request_specs.spec)."""
+    data = {'instance_uuid': instance_uuid, 'project_id': project_id,
+            'user_id': user_id, 'availability_zone': availability_zone,
+            'num_instances': 1}
+    if image_id is not None:
+        data['image'] = {
+            'nova_object.name': 'ImageMeta',
+            'nova_object.namespace': 'nova',
+            'nova_object.version': '1.8',
+            'nova_object.data': {'id': image_id}}
+    if flavor is not None:
+        data['flavor'] = json.loads(flavor_json(flavor))['cur']
+    if instance_group is not None:
+        data['instance_group'] = {
+            'nova_object.name': 'InstanceGroup',
+            'nova_object.namespace': 'nova',
+            'nova_object.version': '1.11',
+            'nova_object.data': {'uuid': instance_group}}
+    return json.dumps({'nova_object.name': 'RequestSpec',
+                       'nova_object.namespace': 'nova',
+                       'nova_object.version': '1.14',
+                       'nova_object.data': data})
+
+
+class QueryCounter(fixtures.Fixture):
+    """Count the SQL statements run on some databases.
+
+    ``QueryCounter(deployment)`` watches the API database and every cell;
+    ``QueryCounter(engines=[...])`` given engines. ``count`` is the total
+    of SELECT/INSERT/UPDATE/DELETE statements, ``statements`` their text;
+    ``reset()`` starts again; ``by_database`` counts per engine URL.
+    """
+
+    _KINDS = ('select', 'insert', 'update', 'delete', 'with')
+
+    def __init__(self, deployment=None, engines=None):
+        super().__init__()
+        self.deployment = deployment
+        self.engines = list(engines or [])
+
+    def _setUp(self):
+        engines = list(self.engines)
+        if self.deployment is not None:
+            engines.append(self.deployment.engine(api=True))
+            engines.extend(self.deployment.engine(cell)
+                           for cell in self.deployment.cells)
+        self._lock = threading.Lock()
+        self.reset()
+        for engine in engines:
+            listener = self._listener(str(engine.url))
+            sa.event.listen(engine, 'before_cursor_execute', listener)
+            self.addCleanup(sa.event.remove, engine,
+                            'before_cursor_execute', listener)
+
+    def _listener(self, name):
+        def count(conn, cursor, statement, parameters, context, many):
+            if statement.lstrip().lower().startswith(self._KINDS):
+                with self._lock:
+                    self.statements.append(statement)
+                    self.by_database[name] = self.by_database.get(
+                        name, 0) + 1
+        return count
+
+    def reset(self):
+        self.statements = []
+        self.by_database = {}
+
+    @property
+    def count(self):
+        return len(self.statements)
