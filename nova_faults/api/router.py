@@ -18,6 +18,8 @@ import webob.exc
 
 from nova_faults.api import deploy
 from nova_faults.api import faults
+from nova_faults.api.handlers import servers
+from nova_faults.api.handlers import services
 from nova_faults.api.handlers import versions
 from nova_faults.api import wsgi_util
 from nova_faults.db import api as db_api
@@ -32,6 +34,12 @@ ROUTES = {
     # NOTE: "/v2.1/" itself is served by the version document pipeline
     # (no authentication); "/v2.1/{project_id}/" reaches this one.
     '/': {'GET': versions.show},
+    '/servers': {'GET': servers.index},
+    '/servers/detail': {'GET': servers.detail},
+    '/servers/{server_id}': {'GET': servers.show},
+    '/os-services': {'GET': services.index},
+    '/os-services/{service_id}': {'PUT': services.update,
+                                  'DELETE': services.delete},
 }
 
 # NOTE: Nova's project id token: hex and dashes only, which keeps

@@ -41,6 +41,18 @@ opts = [
         min=1,
         help='Seconds between heartbeats of a service that reports its '
              'state through the recording library.'),
+    cfg.StrOpt(
+        'default_availability_zone',
+        default='nova',
+        help='The availability zone os-services shows for compute '
+             'services (Nova\'s option of the same name). nova-faults does '
+             'not read host aggregates, so every compute service shows '
+             'this zone.'),
+    cfg.StrOpt(
+        'internal_service_availability_zone',
+        default='internal',
+        help='The availability zone os-services shows for services other '
+             'than nova-compute (Nova\'s option of the same name).'),
 ]
 
 

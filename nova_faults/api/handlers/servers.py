@@ -1,0 +1,451 @@
+"""``GET /servers``, ``/servers/detail`` and ``/servers/{server_id}``.
+
+Each handler reads like Nova's controller: validate the query, check the
+policy, load the data (one page per cell, merged; then the related rows
+of the page in batches), decide what the caller may see, render.
+
+Query parameters follow Nova's ``_get_servers``: options a non-admin may
+not use are dropped silently (unless ``...:allow_all_filters`` passes),
+joined-table filters and ``_``-prefixed ones are refused, ``status`` is
+turned into ``vm_state``/``task_state`` filters, ``all_tenants`` needs
+its policy, and a non-admin only ever sees their own project.
+"""
+
+import logging
+
+from oslo_utils import strutils
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import webob.exc
+
+from nova_faults.api import microversion
+from nova_faults.api.schemas import servers as schema
+from nova_faults.api import server_states
+from nova_faults.api import validation
+from nova_faults.api.views import servers as views
+from nova_faults.api import wsgi_util
+from nova_faults import cells
+from nova_faults.db import api as db_api
+from nova_faults.db import servers as db_servers
+from nova_faults import exception
+from nova_faults import instance_list
+from nova_faults.policies import servers as server_policies
+from nova_faults import servicegroup
+
+LOG = logging.getLogger(__name__)
+
+SERVERS = server_policies.SERVERS
+TAG_SEARCH_FILTERS = ('tags', 'tags-any', 'not-tags', 'not-tags-any')
+PAGING_SORTING_PARAMS = ('sort_key', 'sort_dir', 'limit', 'marker')
+# NOTE: the query options Nova maps to other filter names.
+_FILTER_MAPPING = {'image': 'image_ref', 'name': 'display_name',
+                   'tenant_id': 'project_id'}
+
+
+def request_setup(req):
+    """(context, conf, version) of a request; binds the API database."""
+    ctx = wsgi_util.get_context(req)
+    conf = wsgi_util.get_conf(req)
+    if getattr(ctx, 'api_db', None) is None:
+        ctx.api_db = db_api.get_api_context_manager(conf)
+    return ctx, conf, microversion.from_request(req)
+
+
+def make_links(req):
+    """The :class:`views.Links` of a request (link prefix applied)."""
+    href_base = wsgi_util.link_prefix(req)
+    app_url = req.application_url
+    head, _sep, last = app_url.rstrip('/').rpartition('/')
+    ctx = wsgi_util.get_context(req)
+    project_in_url = None
+    if ctx.project_id and last == ctx.project_id:
+        # /v2.1/{project_id}: links keep the project id segment.
+        project_in_url = last
+        head, _sep, last = head.rpartition('/')
+    bookmark = wsgi_util.link_prefix(req, head)
+    if project_in_url:
+        bookmark = wsgi_util.url_join(bookmark, project_in_url)
+    return views.Links(href_base, bookmark, params=req.GET.items())
+
+
+def cell_mappings(ctx, conf):
+    """Every cell mapping (cached for ``[api_database] cell_cache_ttl``)."""
+    return cells.get_cell_mappings(ctx, conf)
+
+
+def _allowed_search_options(version):
+    # NOTE: all_tenants is in the list, as in Nova, but needs its policy.
+    opts = ['reservation_id', 'name', 'status', 'image', 'flavor', 'ip',
+            'changes-since', 'all_tenants']
+    if version >= (2, 5):
+        opts.append('ip6')
+    if version >= (2, 26):
+        opts.extend(TAG_SEARCH_FILTERS)
+    if version >= (2, 66):
+        opts.append('changes-before')
+    if version >= (2, 73):
+        opts.append('locked')
+    if version >= (2, 83):
+        opts.extend(['availability_zone', 'config_drive', 'key_name',
+                     'created_at', 'launched_at', 'terminated_at',
+                     'power_state', 'task_state', 'vm_state', 'progress',
+                     'user_id'])
+    if version >= (2, 90):
+        opts.append('hostname')
+    return opts
+
+
+def _remove_invalid_options(ctx, search_opts, allowed):
+    if ctx.can(SERVERS % 'allow_all_filters', fatal=False):
+        for key in PAGING_SORTING_PARAMS:
+            search_opts.pop(key, None)
+        return
+    unknown = [opt for opt in search_opts if opt not in allowed]
+    if unknown:
+        LOG.debug("Removing options '%s' from query", ', '.join(unknown))
+        for opt in unknown:
+            search_opts.pop(opt, None)
+
+
+def _is_cell_down_supported(req, version, search_opts):
+    """Whether down-cell minimal records could be used (2.69, issue 5)."""
+    if version < (2, 69):
+        return False
+    if any(key in req.GET for key in PAGING_SORTING_PARAMS):
+        return False
+    return list(search_opts) in (['all_tenants'], [])
+
+
+def _bool(value):
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError as err:
+        raise exception.InvalidInput(reason=str(err))
+
+
+def _is_all_tenants(search_opts):
+    if 'all_tenants' not in search_opts:
+        return False
+    value = search_opts['all_tenants']
+    if value:
+        try:
+            return strutils.bool_from_string(value, True)
+        except ValueError as err:
+            raise exception.InvalidInput(reason=str(err))
+    # NOTE: as Nova, an empty all_tenants= enables it.
+    return True
+
+
+def _sort_params(req):
+    sort_keys = [v.strip() for v in req.GET.getall('sort_key')]
+    sort_dirs = [v.strip() for v in req.GET.getall('sort_dir')]
+    if not sort_keys:
+        sort_keys = ['created_at']
+    if not sort_dirs:
+        sort_dirs = ['desc']
+    return sort_keys, sort_dirs
+
+
+def _remove_invalid_sort_keys(ctx, sort_keys, sort_dirs, ignored):
+    for key in list(sort_keys):
+        if key in ignored:
+            # NOTE: as Nova, an ignored key drops its direction too, when
+            # there is one at its position.
+            index = sort_keys.index(key)
+            if len(sort_dirs) > index:
+                sort_dirs.pop(index)
+            sort_keys.pop(index)
+        elif key in ('host', 'node') and not ctx.is_admin:
+            raise webob.exc.HTTPForbidden(
+                explanation='Only administrators can sort servers by %s'
+                            % key)
+    return sort_keys, sort_dirs
+
+
+def _db_filters(search_opts):
+    filters = {}
+    for opt, value in search_opts.items():
+        filters[_FILTER_MAPPING.get(opt, opt)] = value
+    return filters
+
+
+def _limit_and_marker(req, conf):
+    max_limit = conf.api.max_limit
+    limit = max_limit
+    if 'limit' in req.GET:
+        limit = min(max_limit, int(req.GET['limit']))
+    marker = req.GET['marker'] if 'marker' in req.GET else None
+    return limit, marker
+
+
+def host_status_mode(ctx, target=None):
+    """None: no host_status; False: any value; True: UNKNOWN only.
+
+    NOTE: Nova's algorithm: ``show:host_status`` first, and only when it
+    fails ``show:host_status:unknown-only``.
+    """
+    if ctx.can(SERVERS % 'show:host_status', target=target, fatal=False):
+        return False
+    if ctx.can(SERVERS % 'show:host_status:unknown-only', target=target,
+               fatal=False):
+        return True
+    return None
+
+
+def handle_failed_cells(conf, failed, what='servers'):
+    """Skip (logged) or fail for cells that did not answer a list."""
+    for cell_uuid in sorted(failed):
+        if conf.api.list_records_by_skipping_down_cells:
+            LOG.warning('Cell %s is not responding and hence its %s are '
+                        'skipped from the results.', cell_uuid, what)
+        else:
+            raise exception.CellsNotResponding(cell_uuid=cell_uuid)
+
+
+def _search_options(req, ctx, version, query):
+    """Nova's search_opts from the validated query (last value wins)."""
+    search_opts = {name: values[-1] for name, values in query.items()
+                   if values}
+    _remove_invalid_options(ctx, search_opts,
+                            _allowed_search_options(version))
+    return search_opts
+
+
+def _get_servers(req, detail):
+    ctx, conf, version = request_setup(req)
+    ctx.can(SERVERS % ('detail' if detail else 'index'))
+    query = validation.validate_query(req, schema.index_query_for(version))
+    search_opts = _search_options(req, ctx, version, query)
+    # Kept for the down-cell records of issue 5.
+    _is_cell_down_supported(req, version, search_opts)
+
+    for opt in search_opts:
+        if opt in schema.JOINED_TABLE_QUERY_PARAMS_SERVERS or \
+                opt.startswith('_'):
+            raise webob.exc.HTTPBadRequest(
+                explanation='Invalid filter field: %s.' % opt)
+
+    search_opts.pop('status', None)
+    if 'status' in req.GET:
+        statuses = req.GET.getall('status')
+        vm_state, task_state = server_states.task_and_vm_state_from_status(
+            statuses)
+        if not vm_state and not task_state:
+            if version >= (2, 38):
+                raise webob.exc.HTTPBadRequest(
+                    explanation='Invalid status value')
+            return {'servers': []}
+        search_opts['vm_state'] = vm_state
+        # NOTE: a status that is a vm_state's default matches whatever
+        # the task_state.
+        if 'default' not in task_state:
+            search_opts['task_state'] = task_state
+
+    if 'changes-since' in search_opts:
+        search_opts['changes-since'] = timeutils.normalize_time(
+            timeutils.parse_isotime(search_opts['changes-since']))
+    if 'changes-before' in search_opts:
+        search_opts['changes-before'] = timeutils.normalize_time(
+            timeutils.parse_isotime(search_opts['changes-before']))
+        since = search_opts.get('changes-since')
+        if since and search_opts['changes-before'] < since:
+            raise webob.exc.HTTPBadRequest(
+                explanation='The value of changes-since must be less than '
+                            'or equal to changes-before.')
+
+    if 'deleted' not in search_opts:
+        if 'changes-since' not in search_opts and \
+                'changes-before' not in search_opts:
+            search_opts['deleted'] = False
+    else:
+        # NOTE: as Nova, an invalid value lists non-deleted servers.
+        search_opts['deleted'] = strutils.bool_from_string(
+            search_opts['deleted'], default=False)
+
+    if search_opts.get('vm_state') == ['deleted']:
+        if ctx.is_admin:
+            search_opts['deleted'] = True
+        else:
+            raise webob.exc.HTTPForbidden(
+                explanation='Only administrators may list deleted '
+                            'instances')
+
+    if version >= (2, 26):
+        for tag_filter in TAG_SEARCH_FILTERS:
+            if tag_filter in search_opts:
+                search_opts[tag_filter] = search_opts[tag_filter].split(',')
+
+    all_tenants = _is_all_tenants(search_opts)
+    search_opts.pop('all_tenants', None)
+    if 'locked' in search_opts:
+        search_opts['locked'] = _bool(search_opts['locked'])
+
+    list_ctx = ctx
+    if all_tenants:
+        ctx.can(SERVERS % ('detail:get_all_tenants' if detail
+                           else 'index:get_all_tenants'))
+        list_ctx = ctx.elevated()
+    else:
+        # NOTE: without all_tenants, tenant_id is ignored (lp:#1185290).
+        search_opts.pop('tenant_id', None)
+        if ctx.project_id:
+            search_opts['project_id'] = ctx.project_id
+        else:
+            search_opts['user_id'] = ctx.user_id
+
+    limit, marker = _limit_and_marker(req, conf)
+    sort_keys, sort_dirs = _sort_params(req)
+    ignored = (schema.SERVER_LIST_IGNORE_SORT_KEY_V273 if version >= (2, 73)
+               else schema.SERVER_LIST_IGNORE_SORT_KEY)
+    sort_keys, sort_dirs = _remove_invalid_sort_keys(ctx, sort_keys,
+                                                     sort_dirs, ignored)
+    sort_keys, sort_dirs = instance_list.sort_params(sort_keys, sort_dirs)
+
+    filters = _db_filters(search_opts)
+    if not list_ctx.is_admin:
+        # NOTE: as Nova's database layer: a non-admin context only ever
+        # lists its own project, whatever the filters say.
+        if ctx.project_id:
+            filters['project_id'] = ctx.project_id
+        else:
+            filters['user_id'] = ctx.user_id
+
+    mappings = cell_mappings(ctx, conf)
+    try:
+        rows, failed = instance_list.list_instances(
+            list_ctx, conf, mappings, filters, sort_keys, sort_dirs,
+            limit=limit, marker=marker, detail=detail)
+    except exception.MarkerNotFound:
+        raise webob.exc.HTTPBadRequest(
+            explanation='marker [%s] not found' % marker)
+    handle_failed_cells(conf, failed)
+
+    links = make_links(req)
+    if not detail:
+        return views.index(rows, links, limit, conf.api.max_limit)
+    opts = build_view_options(ctx, conf, version, links, mappings, rows,
+                              target=None, show=False)
+    return views.detail(rows, opts, limit, conf.api.max_limit)
+
+
+def build_view_options(ctx, conf, version, links, mappings, rows, target,
+                       show):
+    """Decide visibility (policies) and load the related rows of ``rows``.
+
+    ``target`` is None for the detailed list (the caller's project, as
+    Nova: one policy evaluation per request) and the server's project for
+    show.
+    """
+    show_extra_specs = False
+    if version >= (2, 47):
+        show_extra_specs = ctx.can(SERVERS % 'show:flavor-extra-specs',
+                                   target=target, fatal=False)
+    show_extended_attr = ctx.can(server_policies.EXTENDED_ATTRIBUTES,
+                                 target=target, fatal=False)
+    mode = host_status_mode(ctx, target) if version >= (2, 16) else None
+
+    sysmeta_keys = []
+    sysmeta_prefix = None
+    if version >= (2, 73):
+        sysmeta_keys.append('locked_reason')
+    if version >= (2, 98):
+        sysmeta_prefix = 'image_'
+    related = instance_list.Related(
+        faults=True, metadata=True,
+        system_metadata=((sysmeta_keys, sysmeta_prefix)
+                         if sysmeta_keys or sysmeta_prefix else None),
+        tags=version >= (2, 26), bdms=True, services=mode is not None)
+    fault_uuids = [row['uuid'] for row in rows
+                   if server_states.server_status(row)
+                   in views.FAULT_STATUSES]
+    data, _failed = instance_list.load_related(
+        ctx, conf, mappings, rows, related, fault_uuids=fault_uuids)
+
+    host_statuses = {}
+    if mode is not None:
+        down_time = servicegroup.service_down_time(conf)
+        now = timeutils.utcnow()
+        by_cell = {}
+        for row in rows:
+            by_cell.setdefault(row[instance_list.CELL_KEY], []).append(row)
+        for cell_uuid, cell_rows in by_cell.items():
+            services = {host: svc for (c, host), svc
+                        in data['services'].items() if c == cell_uuid}
+            host_statuses.update(servicegroup.host_statuses(
+                cell_rows, services, down_time, now))
+
+    uuids = [row['uuid'] for row in rows]
+    specs = None
+    if version >= (2, 96):
+        specs = instance_list.request_specs(ctx, uuids)
+    groups = None
+    if show and version >= (2, 71):
+        groups = instance_list.server_groups(ctx, uuids)
+    return views.ViewOptions(
+        version, links, is_admin=ctx.is_admin,
+        show_extended_attr=show_extended_attr,
+        show_extra_specs=show_extra_specs, host_status_mode=mode,
+        faults=data['faults'], metadata=data['metadata'],
+        system_metadata=data['system_metadata'], tags=data['tags'],
+        bdms=data['bdms'], host_statuses=host_statuses,
+        request_specs=specs, server_groups=groups,
+        hints_without_spec={} if show else None)
+
+
+def get_instance(ctx, conf, server_id, mappings=None):
+    """(row, cell mapping) of a server the caller may see, or 404.
+
+    A non-admin only finds their own project's servers (another
+    project's server is "not found", as Nova's database layer answers).
+    A server whose cell does not answer is a 503 naming the cell.
+    """
+    if not uuidutils.is_uuid_like(server_id):
+        raise exception.InstanceNotFound(instance_id=server_id)
+    try:
+        mapping = db_api.instance_mapping_get_by_instance_uuid(ctx,
+                                                               server_id)
+    except exception.InstanceMappingNotFound:
+        raise exception.InstanceNotFound(instance_id=server_id)
+    cell = mapping.get('cell_mapping')
+    if not cell:
+        raise exception.InstanceNotFound(instance_id=server_id)
+    for known in mappings or ():
+        if known['uuid'] == cell['uuid']:
+            cell = known
+            break
+    project_id = None
+    if not ctx.is_admin and ctx.user_id and ctx.project_id:
+        project_id = ctx.project_id
+
+    def lookup(cctx):
+        with instance_list._reader(cctx) as conn:
+            return db_servers.instance_get(conn, server_id,
+                                           read_deleted=ctx.read_deleted,
+                                           project_id=project_id)
+    row = instance_list.one_cell(ctx, conf, cell, lookup)
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=server_id)
+    row = dict(row)
+    row[instance_list.CELL_KEY] = cell['uuid']
+    return row, cell
+
+
+def index(req):
+    return wsgi_util.json_response(req, _get_servers(req, detail=False))
+
+
+def detail(req):
+    return wsgi_util.json_response(req, _get_servers(req, detail=True))
+
+
+def show(req):
+    ctx, conf, version = request_setup(req)
+    validation.validate_query(req, schema.show_query_for(version))
+    server_id = req.urlvars['server_id']
+    mappings = cell_mappings(ctx, conf)
+    row, cell = get_instance(ctx, conf, server_id, mappings)
+    target = {'project_id': row['project_id']}
+    ctx.can(SERVERS % 'show', target=target)
+    opts = build_view_options(ctx, conf, version, make_links(req), [cell],
+                              [row], target=target, show=True)
+    return wsgi_util.json_response(req, {'server': views.show(row, opts)})

@@ -1,0 +1,299 @@
+"""``GET /os-services``, ``PUT /os-services/{id}``, ``DELETE``.
+
+Services live in the cell databases; every request looks at all cells.
+Before 2.53 a ``PUT`` names an action (``enable``, ``disable``,
+``disable-log-reason`` and, from 2.11, ``force-down``) and identifies the
+service by host and binary (found through the host mapping); from 2.53 it
+names the service's UUID. Validations, their order and messages are
+Nova's.
+
+Differences from Nova (documented): the availability zone is
+``[DEFAULT] default_availability_zone`` for computes (no host aggregates
+are read); forcing a compute up does not check for ``done`` evacuation
+migrations, and deleting one does not check in-progress migrations or
+clean Placement (nova-faults has neither); enabling or disabling does not
+sync the ``COMPUTE_STATUS_DISABLED`` trait.
+"""
+
+import logging
+
+from oslo_utils import strutils
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import webob.exc
+
+from nova_faults.api.handlers import servers as server_handlers
+from nova_faults.api.schemas import services as schema
+from nova_faults.api import validation
+from nova_faults.api.views import services as views
+from nova_faults.api import wsgi_util
+from nova_faults import cells
+from nova_faults.db import api as db_api
+from nova_faults.db import services as db_services
+from nova_faults import exception
+from nova_faults.policies import services as service_policies
+from nova_faults import servicegroup
+
+LOG = logging.getLogger(__name__)
+
+POLICY = service_policies.BASE_POLICY_NAME
+# NOTE: API services never heartbeat through the servicegroup, so Nova
+# hides them rather than always showing them "down" (bug 1543625).
+API_SERVICES = ('nova-osapi_compute', 'nova-metadata')
+COMPUTE = servicegroup.COMPUTE_BINARY
+
+
+def _zone(conf, service):
+    if service['binary'] == COMPUTE:
+        return conf.default_availability_zone
+    return conf.internal_service_availability_zone
+
+
+def _detail(conf, version, service, down_time, now, with_forced_down):
+    return views.service_detail(
+        service, version,
+        servicegroup.service_is_up(service, down_time, now),
+        _zone(conf, service), with_forced_down)
+
+
+def _all_services(ctx, conf, version):
+    """(services, minimal records of failed cells) over every cell."""
+    mappings = server_handlers.cell_mappings(ctx, conf)
+    results = cells.scatter_gather(ctx, mappings, db_api.service_get_all,
+                                   conf=conf)
+    services = []
+    minimal = []
+    for cell in mappings:
+        uuid = cells.cell_uuid(cell)
+        result = results.get(uuid, cells.DID_NOT_RESPOND)
+        if not cells.is_failure(result):
+            services.extend(result)
+            continue
+        if version >= (2, 69):
+            LOG.warning('Cell %s is not responding and hence only partial '
+                        'results are available from this cell.', uuid)
+            for hm in db_api.host_mapping_get_all(ctx, cell_uuid=uuid):
+                minimal.append(views.minimal_service(hm['host']))
+        else:
+            # NOTE: as Nova, below 2.69 a down cell's services are simply
+            # omitted, whatever list_records_by_skipping_down_cells says.
+            LOG.warning('Cell %s is not responding and hence skipped from '
+                        'the results.', uuid)
+    return services, minimal
+
+
+def index(req):
+    ctx, conf, version = server_handlers.request_setup(req)
+    ctx.can(POLICY % 'list', target={})
+    validation.validate_query(req, schema.index_query_for(version))
+    services, minimal = _all_services(ctx, conf, version)
+    host = req.GET['host'] if 'host' in req.GET else ''
+    binary = req.GET['binary'] if 'binary' in req.GET else ''
+    down_time = servicegroup.service_down_time(conf)
+    now = timeutils.utcnow()
+    with_forced_down = version >= (2, 11)
+    result = []
+    for service in services + minimal:
+        if service['binary'] in API_SERVICES:
+            continue
+        if host and service['host'] != host:
+            continue
+        if binary and service['binary'] != binary:
+            continue
+        if 'id' not in service:
+            result.append(service)
+        else:
+            result.append(_detail(conf, version, service, down_time, now,
+                                  with_forced_down))
+    return wsgi_util.json_response(req, {'services': result})
+
+
+def _find_service(ctx, conf, predicate_fn, *args):
+    """[(cell mapping, service row)] found by ``predicate_fn`` in cells."""
+    mappings = server_handlers.cell_mappings(ctx, conf)
+    results = cells.scatter_gather(ctx, mappings, predicate_fn, *args,
+                                   conf=conf)
+    found = []
+    for cell in mappings:
+        result = results.get(cells.cell_uuid(cell))
+        if cells.is_failure(result) or not result:
+            continue
+        found.append((cell, result))
+    return found
+
+
+def _by_uuid(cctx, uuid):
+    try:
+        return db_api.service_get_by_uuid(cctx, uuid)
+    except exception.ServiceNotFound:
+        return None
+
+
+def _by_id(cctx, service_id):
+    try:
+        return db_api.service_get(cctx, service_id)
+    except exception.ServiceNotFound:
+        return None
+
+
+def _in_cell(ctx, conf, cell, fn, *args):
+    with cells.target_cell(ctx, cell, conf) as cctx:
+        return fn(cctx, *args)
+
+
+def _not_compute(binary):
+    return webob.exc.HTTPBadRequest(
+        explanation='Updating a %s service is not supported. Only '
+                    'nova-compute services can be updated.' % binary)
+
+
+def update(req):
+    ctx, conf, version = server_handlers.request_setup(req)
+    body = validation.validate_body(req, schema.update_schema_for(version))
+    service_id = req.urlvars['service_id']
+    if version >= (2, 53):
+        return _update_v253(req, ctx, conf, version, service_id, body)
+    ctx.can(POLICY % 'update', target={})
+    actions = {'enable': _enable, 'disable': _disable,
+               'disable-log-reason': _disable_log_reason}
+    if version >= (2, 11):
+        actions['force-down'] = _forced_down
+    action = actions.get(service_id)
+    if action is None:
+        raise webob.exc.HTTPNotFound(explanation='Unknown action')
+    result = action(ctx, conf, body)
+    return wsgi_util.json_response(req, result)
+
+
+def _enable(ctx, conf, body):
+    _update_by_host(ctx, conf, body['host'], body['binary'],
+                    {'disabled': False, 'disabled_reason': None})
+    return views.action_result(body['host'], body['binary'],
+                               status='enabled')
+
+
+def _disable(ctx, conf, body, reason=None):
+    _update_by_host(ctx, conf, body['host'], body['binary'],
+                    {'disabled': True, 'disabled_reason': reason})
+    return views.action_result(body['host'], body['binary'],
+                               status='disabled', disabled_reason=reason)
+
+
+def _disable_log_reason(ctx, conf, body):
+    if 'disabled_reason' not in body:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Missing disabled reason field')
+    return _disable(ctx, conf, body, body['disabled_reason'])
+
+
+def _forced_down(ctx, conf, body):
+    if 'forced_down' not in body:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Missing forced_down field')
+    forced_down = strutils.bool_from_string(body['forced_down'])
+    _update_by_host(ctx, conf, body['host'], body['binary'],
+                    {'forced_down': forced_down})
+    return views.action_result(body['host'], body['binary'],
+                               forced_down=forced_down)
+
+
+def _update_by_host(ctx, conf, host, binary, values):
+    if binary != COMPUTE:
+        raise _not_compute(binary)
+    try:
+        mapping = db_api.host_mapping_get_by_host(ctx, host)
+    except exception.HostMappingNotFound as exc:
+        raise webob.exc.HTTPNotFound(explanation=exc.format_message())
+    cell = mapping['cell_mapping']
+
+    def apply(cctx):
+        try:
+            service = db_api.service_get_by_host_and_binary(cctx, host,
+                                                            binary)
+        except exception.ServiceNotFound:
+            raise webob.exc.HTTPNotFound(
+                explanation='Could not find binary %s on host %s.'
+                            % (binary, host))
+        return db_api.service_update(cctx, service['id'], values)
+    try:
+        return _in_cell(ctx, conf, cell, apply)
+    except (webob.exc.HTTPException, exception.NovaFaultsException):
+        raise
+    except Exception:
+        LOG.warning('Cell %s failed to update service %s on %s', cell['uuid'],
+                    binary, host, exc_info=True)
+        raise exception.CellUnavailable(cell_uuid=cell['uuid'])
+
+
+def _update_v253(req, ctx, conf, version, service_id, body):
+    if not uuidutils.is_uuid_like(service_id):
+        raise webob.exc.HTTPBadRequest(
+            explanation='Invalid uuid %s' % service_id)
+    ctx.can(POLICY % 'update', target={})
+    found = _find_service(ctx, conf, _by_uuid, service_id)
+    if not found:
+        raise exception.ServiceNotFound(service_id=service_id)
+    cell, service = found[0]
+    if service['binary'] != COMPUTE:
+        raise _not_compute(service['binary'])
+    body = body or {}
+    values = {}
+    if 'status' in body:
+        if body['status'] == 'enabled':
+            if body.get('disabled_reason'):
+                raise webob.exc.HTTPBadRequest(
+                    explanation="Specifying 'disabled_reason' with status "
+                                "'enabled' is invalid.")
+            values.update(disabled=False, disabled_reason=None)
+        else:
+            values.update(disabled=True,
+                          disabled_reason=body.get('disabled_reason'))
+    if 'forced_down' in body:
+        values['forced_down'] = strutils.bool_from_string(
+            body['forced_down'], strict=True)
+    if not values:
+        raise webob.exc.HTTPBadRequest(
+            explanation="No updates were requested. Fields 'status' or "
+                        "'forced_down' should be specified.")
+    service = _in_cell(ctx, conf, cell, db_api.service_update,
+                       service['id'], values)
+    detail = _detail(conf, version, service,
+                     servicegroup.service_down_time(conf),
+                     timeutils.utcnow(), with_forced_down=True)
+    return wsgi_util.json_response(req, {'service': detail})
+
+
+def delete(req):
+    ctx, conf, version = server_handlers.request_setup(req)
+    ctx.can(POLICY % 'delete', target={})
+    service_id = req.urlvars['service_id']
+    if version >= (2, 53):
+        if not uuidutils.is_uuid_like(service_id):
+            raise webob.exc.HTTPBadRequest(
+                explanation='Invalid uuid %s' % service_id)
+        found = _find_service(ctx, conf, _by_uuid, service_id)
+    else:
+        try:
+            number = strutils.validate_integer(service_id, 'id')
+        except ValueError as exc:
+            raise exception.InvalidInput(reason=str(exc))
+        found = _find_service(ctx, conf, _by_id, number)
+    if not found:
+        raise webob.exc.HTTPNotFound(
+            explanation='Service %s not found.' % service_id)
+    if len(found) > 1:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Service id %s refers to multiple services.'
+                        % service_id)
+    cell, service = found[0]
+    if service['binary'] == COMPUTE:
+        counts = _in_cell(ctx, conf, cell, db_api.instance_count_by_hosts,
+                          [service['host']])
+        if counts.get(service['host']):
+            raise webob.exc.HTTPConflict(
+                explanation='Unable to delete compute service that is '
+                            'hosting instances. Migrate or delete the '
+                            'instances first.')
+        db_services.host_mapping_destroy(ctx, service['host'])
+    _in_cell(ctx, conf, cell, db_api.service_destroy, service['id'])
+    return wsgi_util.empty_response(req, status=204)

@@ -1,0 +1,43 @@
+"""The os-services representation (pure functions on service rows)."""
+
+from nova_faults.api.views import servers as server_views
+
+
+def service_detail(service, version, state_up, zone, with_forced_down):
+    """One service as ``GET /os-services`` shows it.
+
+    ``state_up`` (servicegroup ``service_is_up``) and ``zone`` are decided
+    by the caller. ``updated_at`` is the row's own, as Nova's db
+    servicegroup driver reports it (the heartbeat is ``last_seen_up``).
+    """
+    view = {
+        'binary': service['binary'],
+        'host': service['host'],
+        'id': service['uuid'] if version >= (2, 53) else service['id'],
+        'zone': zone,
+        'status': 'disabled' if service['disabled'] else 'enabled',
+        'state': 'up' if state_up else 'down',
+        'updated_at': server_views.strtime(service['updated_at']),
+        'disabled_reason': service['disabled_reason'],
+    }
+    if with_forced_down:
+        view['forced_down'] = bool(service['forced_down'])
+    return view
+
+
+def minimal_service(host):
+    """A compute service of a cell that did not answer (2.69)."""
+    return {'binary': 'nova-compute', 'host': host, 'status': 'UNKNOWN'}
+
+
+def action_result(host, binary, status=None, disabled_reason=None,
+                  forced_down=None):
+    """The response of ``PUT /os-services/<action>`` (before 2.53)."""
+    service = {'host': host, 'binary': binary}
+    if forced_down is not None:
+        service['forced_down'] = forced_down
+    else:
+        service['status'] = status
+        if disabled_reason:
+            service['disabled_reason'] = disabled_reason
+    return {'service': service}

@@ -1,0 +1,406 @@
+"""Server (instance) queries for the API, as Core selects on one database.
+
+Every function takes a SQLAlchemy ``Connection`` on one cell database (or
+the API database for the request spec and server group helpers) and
+returns plain mappings or dicts: no ORM objects, no lazy loads. The list
+query and each batched loader cost one query whatever the number of
+instances, so a page of servers costs a fixed number of queries per cell.
+
+The filters are Nova's (``nova/db/main/api.py``
+``instance_get_all_by_filters_sort``): exact matches for a few columns,
+regular expressions for the other instance columns, tags, changes-since/
+before and the deleted/soft-deleted rules.
+"""
+
+import json
+
+import sqlalchemy as sa
+
+from nova_faults.db import models
+
+INST = models.Instance.__table__
+EXTRA = models.InstanceExtra.__table__
+INFO_CACHE = models.InstanceInfoCache.__table__
+FAULTS = models.InstanceFault.__table__
+METADATA = models.InstanceMetadata.__table__
+SYSMETA = models.InstanceSystemMetadata.__table__
+TAGS = models.Tag.__table__
+BDMS = models.BlockDeviceMapping.__table__
+SERVICES = models.Service.__table__
+MAPPINGS = models.InstanceMapping.__table__
+REQUEST_SPECS = models.RequestSpec.__table__
+GROUPS = models.InstanceGroup.__table__
+GROUP_MEMBERS = models.InstanceGroupMember.__table__
+
+# Filters matched exactly (a list means IN); the other instance columns are
+# matched as regular expressions.
+EXACT_FILTERS = ('project_id', 'user_id', 'image_ref', 'vm_state',
+                 'instance_type_id', 'uuid', 'host', 'task_state', 'locked',
+                 'hidden')
+TAG_FILTERS = ('tags', 'tags-any', 'not-tags', 'not-tags-any')
+# Filters applied in Python on the network info cache, as Nova does
+# without Neutron's substring port filtering.
+IP_FILTERS = ('ip', 'ip6')
+
+# NOTE: sort keys that Nova's schema accepts but whose column is NOT NULL
+# or never null in practice; every other key sorts NULLs as the smallest
+# value on every database, so that pages merge identically across cells
+# on MySQL, PostgreSQL and SQLite.
+_NOT_NULL_SORT_KEYS = ('uuid', 'id', 'created_at', 'deleted')
+
+INDEX_COLUMNS = ('uuid', 'display_name', 'deleted')
+
+
+def _soft_deleted_vm_state():
+    return 'soft-delete'
+
+
+def _regex_clause(conn, column, value):
+    value = str(value)
+    dialect = conn.dialect.name
+    if dialect == 'postgresql':
+        return column.op('~')(value)
+    if dialect == 'mysql':
+        # NOTE: Nova escapes "|" for MySQL (a lone "|" is an error there).
+        return column.op('REGEXP')(value.replace('|', '\\|'))
+    if dialect == 'sqlite':
+        return column.op('REGEXP')(value)
+    return column.like('%' + value + '%')
+
+
+def build_filters(conn, filters):
+    """WHERE clauses for Nova-style ``filters`` on the instances table.
+
+    ``filters`` is not modified. Unknown names are ignored, as in Nova.
+    Returns a list of clauses, or None when the filters cannot match
+    anything (an empty IN list).
+    """
+    filters = dict(filters)
+    clauses = []
+    since = filters.pop('changes-since', None)
+    if since is not None:
+        clauses.append(INST.c.updated_at >= since)
+    before = filters.pop('changes-before', None)
+    if before is not None:
+        clauses.append(INST.c.updated_at <= before)
+
+    soft_deleted = filters.pop('soft_deleted', None)
+    if 'deleted' in filters:
+        deleted = filters.pop('deleted')
+        if deleted:
+            if soft_deleted is None or soft_deleted:
+                clauses.append(sa.or_(
+                    INST.c.deleted == INST.c.id,
+                    INST.c.vm_state == _soft_deleted_vm_state()))
+            else:
+                clauses.append(INST.c.deleted == INST.c.id)
+        else:
+            clauses.append(INST.c.deleted == 0)
+            if not soft_deleted:
+                # NOTE: as Nova, "not deleted" also hides soft-deleted
+                # servers unless soft_deleted is asked for.
+                clauses.append(sa.or_(
+                    INST.c.vm_state != _soft_deleted_vm_state(),
+                    INST.c.vm_state.is_(None)))
+    filters.pop('cleaned', None)
+
+    tags = filters.pop('tags', None)
+    if tags:
+        for tag in tags:
+            clauses.append(INST.c.uuid.in_(
+                sa.select(TAGS.c.resource_id).where(TAGS.c.tag == tag)))
+    tags_any = filters.pop('tags-any', None)
+    if tags_any:
+        clauses.append(INST.c.uuid.in_(
+            sa.select(TAGS.c.resource_id).where(TAGS.c.tag.in_(tags_any))))
+    not_tags = filters.pop('not-tags', None)
+    if not_tags:
+        sub = sa.select(TAGS.c.resource_id).where(TAGS.c.tag == not_tags[0])
+        for tag in not_tags[1:]:
+            sub = sub.where(TAGS.c.resource_id.in_(
+                sa.select(TAGS.c.resource_id).where(TAGS.c.tag == tag)))
+        clauses.append(~INST.c.uuid.in_(sub))
+    not_tags_any = filters.pop('not-tags-any', None)
+    if not_tags_any:
+        clauses.append(~INST.c.uuid.in_(
+            sa.select(TAGS.c.resource_id).where(
+                TAGS.c.tag.in_(not_tags_any))))
+
+    if filters.pop('hidden', False):
+        clauses.append(INST.c.hidden == sa.true())
+    else:
+        clauses.append(sa.or_(INST.c.hidden == sa.false(),
+                              INST.c.hidden.is_(None)))
+
+    flavor = filters.pop('flavor', None)
+    if flavor is not None:
+        # NOTE: Nova maps the flavor id to the API database's flavors
+        # table and filters on instance_type_id. nova-faults reads the
+        # flavor the instance carries (instance_extra.flavor JSON), which
+        # also works without access to the flavors table.
+        pattern = '%%"flavorid": %s%%' % json.dumps(str(flavor))
+        clauses.append(INST.c.uuid.in_(
+            sa.select(EXTRA.c.instance_uuid).where(
+                EXTRA.c.flavor.like(pattern))))
+
+    for name in IP_FILTERS:
+        filters.pop(name, None)
+
+    for name in EXACT_FILTERS:
+        if name not in filters:
+            continue
+        value = filters.pop(name)
+        column = INST.c[name]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            if not value:
+                return None
+            clauses.append(column.in_(list(value)))
+        else:
+            clauses.append(column == value)
+
+    for name, value in filters.items():
+        if name not in INST.c or value is None:
+            continue
+        clauses.append(_regex_clause(conn, INST.c[name], value))
+    return clauses
+
+
+def _order_by(sort_keys, sort_dirs):
+    order = []
+    for key, direction in zip(sort_keys, sort_dirs):
+        column = INST.c[key]
+        desc = direction == 'desc'
+        if key not in _NOT_NULL_SORT_KEYS:
+            rank = sa.case((column.is_(None), 0), else_=1)
+            order.append(rank.desc() if desc else rank.asc())
+        order.append(column.desc() if desc else column.asc())
+    return order
+
+
+def _after_marker(sort_keys, sort_dirs, marker):
+    """Rows strictly after ``marker`` (a mapping) in the sort order.
+
+    NULLs are the smallest values (see :func:`_order_by`).
+    """
+    alternatives = []
+    equal_so_far = []
+    for key, direction in zip(sort_keys, sort_dirs):
+        column = INST.c[key]
+        value = marker[key]
+        desc = direction == 'desc'
+        if value is None:
+            after = sa.false() if desc else column.isnot(None)
+            equal = column.is_(None)
+        else:
+            if desc:
+                after = sa.or_(column < value, column.is_(None))
+            else:
+                after = column > value
+            equal = column == value
+        alternatives.append(sa.and_(*(equal_so_far + [after])))
+        equal_so_far.append(equal)
+    return sa.or_(*alternatives)
+
+
+def detail_select():
+    """The instances columns plus the joined one-to-one JSON blobs."""
+    return sa.select(
+        INST,
+        INFO_CACHE.c.network_info.label('info_cache'),
+        EXTRA.c.flavor.label('flavor'),
+        EXTRA.c.trusted_certs.label('trusted_certs'),
+    ).select_from(
+        INST.outerjoin(
+            INFO_CACHE, INFO_CACHE.c.instance_uuid == INST.c.uuid
+        ).outerjoin(EXTRA, EXTRA.c.instance_uuid == INST.c.uuid))
+
+
+def index_select(sort_keys):
+    names = list(INDEX_COLUMNS) + [k for k in sort_keys
+                                   if k not in INDEX_COLUMNS]
+    return sa.select(*[INST.c[name] for name in names])
+
+
+def instance_list(conn, filters, sort_keys, sort_dirs, limit=None,
+                  marker=None, detail=True):
+    """One sorted page of instances of this database.
+
+    ``marker`` is the sort-key values (a mapping) of the last row already
+    seen, possibly from another cell. Returns a list of row mappings.
+    """
+    if limit == 0:
+        return []
+    clauses = build_filters(conn, filters)
+    if clauses is None:
+        return []
+    stmt = detail_select() if detail else index_select(sort_keys)
+    if clauses:
+        stmt = stmt.where(*clauses)
+    if marker is not None:
+        stmt = stmt.where(_after_marker(sort_keys, sort_dirs, marker))
+    stmt = stmt.order_by(*_order_by(sort_keys, sort_dirs))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return conn.execute(stmt).mappings().all()
+
+
+def instance_get(conn, uuid, read_deleted='no', project_id=None,
+                 detail=True):
+    """One instance row by uuid (None when not found).
+
+    ``project_id`` scopes the lookup (non-admin callers): another
+    project's instance is "not found".
+    """
+    stmt = detail_select() if detail else sa.select(INST)
+    stmt = stmt.where(INST.c.uuid == uuid)
+    if read_deleted == 'no':
+        stmt = stmt.where(INST.c.deleted == 0)
+    elif read_deleted == 'only':
+        stmt = stmt.where(INST.c.deleted != 0)
+    if project_id is not None:
+        stmt = stmt.where(INST.c.project_id == project_id)
+    return conn.execute(stmt).mappings().first()
+
+
+def latest_faults(conn, uuids):
+    """``{uuid: fault row}``: the newest live fault of each instance."""
+    if not uuids:
+        return {}
+    latest = sa.select(
+        FAULTS.c.instance_uuid, sa.func.max(FAULTS.c.id).label('max_id')
+    ).where(FAULTS.c.instance_uuid.in_(list(uuids)),
+            FAULTS.c.deleted == 0).group_by(
+        FAULTS.c.instance_uuid).subquery()
+    stmt = sa.select(FAULTS.c.instance_uuid, FAULTS.c.code,
+                     FAULTS.c.message, FAULTS.c.details,
+                     FAULTS.c.created_at).join(
+        latest, FAULTS.c.id == latest.c.max_id)
+    return {row['instance_uuid']: row
+            for row in conn.execute(stmt).mappings()}
+
+
+def _key_values(conn, table, uuids, extra=None):
+    stmt = sa.select(table.c.instance_uuid, table.c.key, table.c.value
+                     ).where(table.c.instance_uuid.in_(list(uuids)),
+                             table.c.deleted == 0)
+    if extra is not None:
+        stmt = stmt.where(extra)
+    result = {}
+    for uuid, key, value in conn.execute(stmt.order_by(table.c.id)):
+        result.setdefault(uuid, {})[key] = value
+    return result
+
+
+def metadata(conn, uuids):
+    """``{uuid: {key: value}}`` of the user metadata."""
+    if not uuids:
+        return {}
+    return _key_values(conn, METADATA, uuids)
+
+
+def system_metadata(conn, uuids, keys=None, prefix=None):
+    """``{uuid: {key: value}}`` of the system metadata.
+
+    Only ``keys`` and keys starting with ``prefix`` when given.
+    """
+    if not uuids:
+        return {}
+    extra = None
+    wanted = []
+    if keys:
+        wanted.append(SYSMETA.c.key.in_(list(keys)))
+    if prefix:
+        wanted.append(SYSMETA.c.key.like(prefix + '%'))
+    if wanted:
+        extra = sa.or_(*wanted)
+    return _key_values(conn, SYSMETA, uuids, extra)
+
+
+def tags(conn, uuids):
+    """``{uuid: [tag, ...]}`` sorted by tag."""
+    if not uuids:
+        return {}
+    stmt = sa.select(TAGS.c.resource_id, TAGS.c.tag).where(
+        TAGS.c.resource_id.in_(list(uuids))).order_by(TAGS.c.tag)
+    result = {}
+    for uuid, tag in conn.execute(stmt):
+        result.setdefault(uuid, []).append(tag)
+    return result
+
+
+def volume_bdms(conn, uuids):
+    """``{uuid: [bdm row]}`` of the live volume block device mappings."""
+    if not uuids:
+        return {}
+    stmt = sa.select(BDMS.c.instance_uuid, BDMS.c.volume_id,
+                     BDMS.c.delete_on_termination).where(
+        BDMS.c.instance_uuid.in_(list(uuids)), BDMS.c.deleted == 0,
+        BDMS.c.volume_id.isnot(None)).order_by(BDMS.c.id)
+    result = {}
+    for row in conn.execute(stmt).mappings():
+        result.setdefault(row['instance_uuid'], []).append(row)
+    return result
+
+
+def compute_services(conn, hosts):
+    """``{host: service row}`` of the live nova-compute services."""
+    if not hosts:
+        return {}
+    stmt = sa.select(SERVICES).where(
+        SERVICES.c.host.in_(list(hosts)),
+        SERVICES.c.binary == 'nova-compute', SERVICES.c.deleted == 0)
+    return {row['host']: row for row in conn.execute(stmt).mappings()}
+
+
+# ---------------------------------------------------------------------------
+# API database
+# ---------------------------------------------------------------------------
+
+
+def instance_mapping(api_conn, uuid):
+    """The instance mapping row of ``uuid`` (None when unmapped)."""
+    stmt = sa.select(MAPPINGS).where(MAPPINGS.c.instance_uuid == uuid)
+    return api_conn.execute(stmt).mappings().first()
+
+
+def _spec_fields(text):
+    try:
+        blob = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    data = blob.get('nova_object.data', blob) if isinstance(
+        blob, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def request_specs(api_conn, uuids):
+    """Availability zone and scheduler hints from the request specs.
+
+    ``{uuid: {'availability_zone', 'scheduler_hints'}}`` for the
+    instances that have a request spec (a JSON text).
+    """
+    if not uuids:
+        return {}
+    stmt = sa.select(REQUEST_SPECS.c.instance_uuid, REQUEST_SPECS.c.spec
+                     ).where(REQUEST_SPECS.c.instance_uuid.in_(list(uuids)))
+    result = {}
+    for uuid, spec in api_conn.execute(stmt):
+        data = _spec_fields(spec)
+        result[uuid] = {
+            'availability_zone': data.get('availability_zone'),
+            'scheduler_hints': data.get('scheduler_hints'),
+        }
+    return result
+
+
+def server_groups(api_conn, uuids):
+    """``{uuid: [group uuid]}`` of the server groups of the instances."""
+    if not uuids:
+        return {}
+    stmt = sa.select(GROUP_MEMBERS.c.instance_uuid, GROUPS.c.uuid).join(
+        GROUPS, GROUPS.c.id == GROUP_MEMBERS.c.group_id).where(
+        GROUP_MEMBERS.c.instance_uuid.in_(list(uuids)))
+    result = {}
+    for inst_uuid, group_uuid in api_conn.execute(stmt):
+        result.setdefault(inst_uuid, []).append(group_uuid)
+    return result

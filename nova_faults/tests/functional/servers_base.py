@@ -1,0 +1,203 @@
+"""Test data for the servers and os-services functional tests.
+
+:class:`ServersTestCase` runs the real pipeline on a deployment of an API
+database and several cells (SQLite by default; subclasses choose other
+backends through the data layer's ``Deployment`` fixture) and offers
+``make_server``/``make_service`` helpers writing Nova-shaped rows.
+"""
+
+import datetime
+import json
+import uuid as uuidlib
+
+from oslo_utils import timeutils
+
+from nova_faults import cells
+from nova_faults import context as nf_context
+from nova_faults.db import api as db_api
+from nova_faults.tests.functional import base
+
+PROJECT = base.PROJECT_ID
+OTHER = base.OTHER_PROJECT_ID
+
+
+def flavor_json(flavorid='1', name='m1.tiny', vcpus=1, ram=512, disk=1,
+                extra_specs=None):
+    data = {'id': int(flavorid) if str(flavorid).isdigit() else 7,
+            'flavorid': str(flavorid), 'name': name, 'vcpus': vcpus,
+            'memory_mb': ram, 'root_gb': disk, 'ephemeral_gb': 0,
+            'swap': 0, 'extra_specs': extra_specs or {}}
+    return json.dumps({'cur': {'nova_object.name': 'Flavor',
+                               'nova_object.namespace': 'nova',
+                               'nova_object.version': '1.2',
+                               'nova_object.data': data},
+                       'old': None, 'new': None})
+
+
+def network_info(address='10.0.0.2', floating=None, label='private',
+                 mac='fa:16:3e:00:00:01', v6=None):
+    ips = [{'address': address, 'type': 'fixed', 'version': 4,
+            'floating_ips': [{'address': floating, 'type': 'floating',
+                              'version': 4}] if floating else []}]
+    subnets = [{'cidr': '10.0.0.0/24', 'ips': ips}]
+    if v6:
+        subnets.append({'cidr': 'fd00::/64', 'ips': [
+            {'address': v6, 'type': 'fixed', 'version': 6,
+             'floating_ips': []}]})
+    return json.dumps([{'id': str(uuidlib.uuid4()), 'address': mac,
+                        'network': {'id': str(uuidlib.uuid4()),
+                                    'label': label, 'subnets': subnets}}])
+
+
+class ServersTestCase(base.APITestCase):
+    """A deployment with ``cell_count`` cells and data helpers."""
+
+    cell_count = 2
+    backends = None   # e.g. ['mysql', 'postgresql'] for the cells
+
+    def _deployment_fixture(self):
+        try:
+            from nova_faults.tests import fixtures as nf_fixtures
+        except ImportError:
+            return None
+        deployment = getattr(nf_fixtures, 'Deployment', None)
+        if deployment is None:
+            return None
+        return self._make_deployment(deployment)
+
+    def _make_conf(self):
+        conf = super()._make_conf()
+        if self.deployment is None:
+            # No Deployment fixture: an API database and SQLite cells
+            # under the test's state path.
+            from nova_faults.db import migration
+            conf.set_override('connection', db_api.sqlite_url(
+                conf, 'api.sqlite'), group='api_database')
+            migration.upgrade(db_api.api_connection_url(conf), migration.API)
+            for index in range(self.cell_count):
+                migration.create_cell(
+                    conf, 'cell%d' % (index + 1),
+                    db_api.sqlite_url(conf, 'cell%d.sqlite' % (index + 1)),
+                    sync=True)
+            self.addCleanup(db_api.dispose)
+        return conf
+
+    def _make_deployment(self, deployment_cls):
+        backends = self.backends or ['sqlite'] * self.cell_count
+        return deployment_cls(cells=backends)
+
+    def setUp(self):
+        super().setUp()
+        cells.reset()
+        self.addCleanup(cells.reset)
+        self.admin_ctx = nf_context.get_admin_context()
+        self.admin_ctx.api_db = db_api.get_api_context_manager(self.conf)
+        self.cells = db_api.cell_mapping_get_all(self.admin_ctx)
+        self._clock = timeutils.utcnow().replace(microsecond=0) - \
+            datetime.timedelta(hours=1)
+        self._ids = 0
+
+    # -- helpers ------------------------------------------------------------
+
+    def cell_ctx(self, cell):
+        return cells.cell_context(self.admin_ctx, cell, self.conf)
+
+    def cell(self, index):
+        return self.cells[index]
+
+    def next_time(self, seconds=1):
+        self._clock += datetime.timedelta(seconds=seconds)
+        return self._clock
+
+    def make_server(self, cell=0, project_id=PROJECT, user_id='demo',
+                    **values):
+        """Create an instance (with mapping, extra, info cache) in a cell.
+
+        ``values`` may hold any instances column plus ``metadata``,
+        ``system_metadata``, ``tags``, ``network_info``, ``flavor``
+        (JSON), ``fault`` (dict), ``volumes`` (list of (id, dot)),
+        ``request_spec`` (dict of RequestSpec fields) and ``group``.
+        """
+        cell_mapping = self.cell(cell) if isinstance(cell, int) else cell
+        ctx = self.cell_ctx(cell_mapping)
+        self._ids += 1
+        created = values.pop('created_at', None) or self.next_time()
+        fault = values.pop('fault', None)
+        volumes = values.pop('volumes', ())
+        spec = values.pop('request_spec', None)
+        group = values.pop('group', None)
+        row = {
+            'uuid': str(uuidlib.uuid4()),
+            'project_id': project_id, 'user_id': user_id,
+            'display_name': 'server-%d' % self._ids,
+            'display_description': 'description %d' % self._ids,
+            'hostname': 'server-%d' % self._ids,
+            'vm_state': 'active', 'task_state': None, 'power_state': 1,
+            'host': 'compute1', 'node': 'node1',
+            'image_ref': '70a599e0-31e7-49b7-b260-868f441e862b',
+            'launch_index': 0, 'reservation_id': 'r-%08d' % self._ids,
+            'availability_zone': 'nova', 'config_drive': '',
+            'progress': 0, 'access_ip_v4': '1.2.3.4',
+            'access_ip_v6': '80fe::', 'auto_disk_config': False,
+            'locked': False, 'locked_by': None,
+            'launched_at': created, 'created_at': created,
+            'updated_at': created,
+            'flavor': flavor_json(),
+            'network_info': network_info(),
+        }
+        row.update(values)
+        inst = db_api.instance_create(ctx, row)
+        db_api.instance_mapping_create(self.admin_ctx, {
+            'instance_uuid': inst['uuid'], 'cell_uuid': cell_mapping['uuid'],
+            'project_id': project_id, 'user_id': user_id})
+        if fault:
+            fault_values = {'instance_uuid': inst['uuid'], 'code': 500,
+                            'message': 'boom', 'details': '',
+                            'host': row['host'],
+                            'created_at': self.next_time()}
+            fault_values.update(fault)
+            db_api.instance_fault_create(ctx, fault_values)
+        for volume_id, dot in volumes:
+            db_api.block_device_mapping_create(ctx, {
+                'instance_uuid': inst['uuid'], 'volume_id': volume_id,
+                'source_type': 'volume', 'destination_type': 'volume',
+                'delete_on_termination': dot, 'deleted': 0})
+        if spec is not None:
+            db_api.request_spec_create(self.admin_ctx, inst['uuid'],
+                                       json.dumps({
+                                           'nova_object.name': 'RequestSpec',
+                                           'nova_object.data': spec}))
+        if group is not None:
+            db_api.instance_group_create(
+                self.admin_ctx, {'uuid': group, 'project_id': project_id,
+                                 'user_id': user_id, 'name': 'g'},
+                policy='affinity', members=[inst['uuid']])
+        return inst
+
+    def make_service(self, cell=0, host='compute1', binary='nova-compute',
+                     map_host=True, age=0, **values):
+        """A service row (heartbeat ``age`` seconds ago) + host mapping."""
+        cell_mapping = self.cell(cell) if isinstance(cell, int) else cell
+        now = timeutils.utcnow()
+        row = {'host': host, 'binary': binary, 'report_count': 1,
+               'disabled': False, 'forced_down': False,
+               'created_at': now - datetime.timedelta(days=1),
+               'updated_at': now - datetime.timedelta(seconds=age),
+               'last_seen_up': now - datetime.timedelta(seconds=age)}
+        row.update(values)
+        service = db_api.service_create(self.cell_ctx(cell_mapping), row)
+        if map_host and binary == 'nova-compute':
+            db_api.host_mapping_create(self.admin_ctx, host,
+                                       cell_mapping['uuid'])
+        return service
+
+    # -- requests -----------------------------------------------------------
+
+    def admin_get(self, path, version='2.1', **kwargs):
+        return self.api.get(path, version=version, user='admin',
+                            roles=['admin', 'member', 'reader'], **kwargs)
+
+    def user_get(self, path, version='2.1', project=PROJECT, **kwargs):
+        return self.api.get(path, version=version, user='demo',
+                            project=project, roles=['member', 'reader'],
+                            **kwargs)
