@@ -336,3 +336,9 @@ def exception_to_dict(exc, message=None):
     message = safe_truncate(scrub_credentials(str(message)),
                             MAX_MESSAGE_BYTES)
     return {'exception': exc, 'message': message, 'code': code}
+
+
+class DatabaseMigrationFailed(NovaFaultsException):
+    """A database could not be migrated; never carries the driver text."""
+
+    msg_fmt = 'Database %(database)s could not be migrated: %(reason)s'

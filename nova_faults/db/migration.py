@@ -98,13 +98,26 @@ def upgrade(url, database, revision='head'):
 
     Raises ``ForeignDatabase`` for a database nova-faults did not create.
     """
-    engine = _engine(url)
+    try:
+        engine = _engine(url)
+    except Exception as exc:
+        raise exception.DatabaseMigrationFailed(
+            database=db_api.mask_url(url), reason=type(exc).__name__)
     try:
         with engine.begin() as connection:
             _check_ours(connection, database, url)
             config = _config(database)
             config.attributes['connection'] = connection
             alembic_command.upgrade(config, revision)
+    except exception.NovaFaultsException:
+        raise
+    except Exception as exc:
+        # NOTE: a driver's message may carry the URL and its password; the
+        # log has the details, the exception only the class name.
+        LOG.debug('Migrating %s failed', db_api.mask_url(url),
+                  exc_info=True)
+        raise exception.DatabaseMigrationFailed(
+            database=db_api.mask_url(url), reason=type(exc).__name__)
     finally:
         engine.dispose()
 
