@@ -82,11 +82,7 @@ def is_embedded(conf):
 def prepare_embedded(conf):
     """Create and migrate the embedded SQLite databases if needed."""
     from nova_faults.db import migration
-    ensure = getattr(migration, 'ensure_embedded_default', None)
-    if ensure is None:
-        raise RuntimeError('nova_faults.db.migration.'
-                           'ensure_embedded_default is missing')
-    return ensure(conf)
+    return migration.ensure_embedded(conf)
 
 
 def _is_loopback(host):
@@ -135,7 +131,7 @@ def main(argv=None):
     sys.stdout.flush()
 
     def _stop(signum, frame):
-        server.interrupt = KeyboardInterrupt()
+        raise KeyboardInterrupt()
     signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve()
