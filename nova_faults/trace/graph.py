@@ -1,0 +1,345 @@
+"""Rebuild what happened to a request from the lines that name it.
+
+:func:`follow` runs the scan, parses the matching blocks into
+:class:`Record` s and links request IDs together:
+
+* a line whose context is ``[G L ...]`` says local ID ``L`` served global
+  request ``G``: asked for ``G``, the tracer gathers every such ``L``;
+* a line of request ``A`` that names another request ID ``B`` in its
+  message (keystoneauth's ``POST call to network for ... used request id
+  B``, a ``RESP: [201] ... x-openstack-request-id: B`` line, an exception
+  ending in ``(Request-ID: B)``) is a call from ``A`` to ``B``.
+
+IDs are followed downwards only (from a global ID to its local IDs, from a
+caller to its callees). The global request and the callers above the asked
+ID are reported as its *parents*, not followed: a global ID may span a
+whole Heat stack.
+
+Finding a new ID usually costs nothing more: in the ``[G L ...]`` format
+every line of ``L`` (its own, and its callers' lines naming it) also
+carries ``G``, so they were found by the first pass. Only IDs met in
+another way (an old-format service that logs ``[L ...]`` alone, a callee
+of a local ID whose request had a global ID) need another pass over the
+files.
+"""
+
+import dataclasses
+import datetime
+import functools
+import re
+
+from nova_faults.trace import parser
+from nova_faults.trace import scan as scan_mod
+from nova_faults.trace import sources as sources_mod
+
+
+MAX_PASSES = 5
+MAX_IDS = 1000
+_INSTANCE_RE = re.compile(r'\[instance: ([0-9a-f-]{36})\]')
+
+
+@dataclasses.dataclass
+class Record:
+    """One log record (a line and its continuation) of the trace."""
+
+    source: int
+    file: str
+    offset: int
+    service: str
+    host: str
+    shape: str
+    time: datetime.datetime | None
+    pid: str | None
+    level: str | None
+    logger: str | None
+    global_id: str | None
+    local_id: str | None
+    user_identity: str
+    instance: str | None
+    message: str
+    line: str
+    before: list
+    after: list
+    mentions: list                  # other request IDs the record names
+    call: dict | None               # a parsed keystoneauth call line
+    http_status: int | None
+    http_method: str | None = None
+    http_path: str | None = None
+    index: int = -1                 # position in the trace, once sorted
+
+    @property
+    def is_error(self):
+        return self.level in parser.ERROR_LEVELS
+
+    @property
+    def lines(self):
+        return self.before + [self.line] + self.after
+
+
+@dataclasses.dataclass
+class Call:
+    """A request ID (or a client) naming another request ID."""
+
+    caller: str | None              # None: a client, not a service
+    callee: str
+    record: Record
+    method: str | None = None
+    service_type: str | None = None
+    url: str | None = None
+
+
+@dataclasses.dataclass
+class Group:
+    """The records of one service on one host."""
+
+    service: str
+    host: str
+    records: list
+    files: list
+
+
+@dataclasses.dataclass
+class Trace:
+    """Everything found about one request."""
+
+    request_id: str
+    records: list
+    groups: list
+    ids: dict                       # id -> dict(roles, services, ...)
+    parents: list                   # dict(id, relation)
+    memberships: list               # (global id, local id)
+    calls: list
+    first_error: Record | None
+    statuses: list                  # records with an HTTP status
+    passes: int
+    files_scanned: int
+    bytes_scanned: int
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    records_found: int = 0          # before the since/until bounds
+
+
+def _decode(data):
+    return data.decode('utf-8', 'replace')
+
+
+def make_record(block, source):
+    """Parse a scan :class:`~nova_faults.trace.scan.Block` (a Record)."""
+    text = _decode(block.line)
+    parsed = parser.parse_line(text, year=source.year)
+    ctx = parsed.context
+    global_id = ctx.global_id if ctx else None
+    local_id = ctx.local_id if ctx else None
+    after = [_decode(x) for x in block.after]
+    before = [_decode(x) for x in block.before]
+    own = {global_id, local_id}
+    mentions = [rid for rid in parser.request_ids(
+        '\n'.join([parsed.message] + after)) if rid not in own]
+    service = _service(parsed, source)
+    host = parsed.host or source.host
+    status = parser.http_status(parsed.message)
+    method = path = None
+    if status is not None:
+        req = parser.http_request(parsed.message)
+        if req is None:
+            for prior in reversed(before):
+                req = parser.http_request(prior)
+                if req:
+                    break
+        if req:
+            method, path = req
+    m = _INSTANCE_RE.search(parsed.message)
+    return Record(
+        source=block.source, file=source.path, offset=block.offset,
+        service=service, host=host, shape=parsed.shape, time=parsed.time,
+        pid=parsed.pid, level=parsed.level, logger=parsed.logger,
+        global_id=global_id, local_id=local_id,
+        user_identity=ctx.user_identity if ctx else '',
+        instance=m.group(1) if m else None, message=parsed.message,
+        line=text, before=before, after=after, mentions=mentions,
+        call=parser.ksa_call(parsed.message), http_status=status,
+        http_method=method, http_path=path)
+
+
+def _service(parsed, source):
+    if parsed.shape in ('client', 'plain'):
+        # NOTE: whatever the file is called, --debug output is a client's.
+        return 'client'
+    if parsed.program:
+        name = parsed.program
+        name = sources_mod.DEVSTACK_NAMES.get(name, name)
+        if name.split('-')[0] in sources_mod.PROJECTS:
+            return name
+    if source.service:
+        return source.service
+    if parsed.logger:
+        top = parsed.logger.split('.')[0]
+        if top in sources_mod.PROJECTS:
+            return top
+    return parsed.program or 'unknown'
+
+
+def _sort_key(record):
+    # NOTE: client --debug output has no timestamps; its lines go first, in
+    # file order (the client asked before any service answered).
+    return (record.time or datetime.datetime.min, record.source,
+            record.offset)
+
+
+def follow(request_id, srcs, jobs=None, progress=None, on_error=None,
+           max_passes=MAX_PASSES, since=None, until=None):
+    """Find and link every record of ``request_id`` in ``srcs``.
+
+    :param progress: ``progress(pass_number, nbytes)``, called as files are
+        read
+    :returns: a :class:`Trace`; its ``records`` is empty when the ID was not
+        found (or not within ``since``/``until``)
+    """
+    interest = {request_id}
+    searched = set()
+    by_position = {}
+    passes = 0
+    while passes < max_passes:
+        todo = interest - searched
+        if not todo:
+            break
+        passes += 1
+        report = None
+        if progress is not None:
+            report = functools.partial(progress, passes)
+        for block in scan_mod.scan(srcs, todo, jobs=jobs, progress=report,
+                                   on_error=on_error):
+            key = (block.source, block.offset)
+            if key not in by_position:
+                by_position[key] = make_record(block, srcs[block.source])
+        searched |= todo
+        found, covered = _discover(by_position.values(), interest)
+        new = found - interest
+        if len(interest) + len(new) > MAX_IDS:
+            new = set(sorted(new)[:max(0, MAX_IDS - len(interest))])
+        interest |= new
+        # NOTE: every line of a covered ID also names an ID already
+        # searched (see the module docstring): no pass is needed for it.
+        searched |= new & covered
+        on_error = None             # report unreadable files only once
+    records = sorted(by_position.values(), key=_sort_key)
+    found = len(records)
+    if since is not None or until is not None:
+        records = [r for r in records if _within(r.time, since, until)]
+    trace = _build(request_id, records, interest, passes, srcs, since,
+                   until)
+    trace.records_found = found
+    return trace
+
+
+def _within(time, since, until):
+    if time is None:
+        return True
+    if since is not None and time < since:
+        return False
+    if until is not None and time > until:
+        return False
+    return True
+
+
+def _discover(records, interest):
+    """IDs reachable downwards from ``interest``, and the covered ones.
+
+    An ID is covered when all its lines are already found.
+    """
+    found = set()
+    covered = set()
+    for r in records:
+        if r.global_id in interest and r.local_id:
+            found.add(r.local_id)
+            covered.add(r.local_id)
+        if r.local_id is not None and r.local_id in interest:
+            found.update(r.mentions)
+    return found, covered
+
+
+def _build(request_id, records, interest, passes, srcs, since, until):
+    for i, r in enumerate(records):
+        r.index = i
+    ids = {}
+
+    def info(rid):
+        return ids.setdefault(rid, {
+            'roles': set(), 'services': [], 'global_ids': set(),
+            'records': 0})
+
+    info(request_id)['roles'].add('queried')
+    memberships = {}
+    parents = {}
+    for r in records:
+        if r.local_id:
+            entry = info(r.local_id)
+            entry['roles'].add('local')
+            entry['records'] += 1
+            where = (r.service, r.host)
+            if where not in entry['services']:
+                entry['services'].append(where)
+            if r.global_id:
+                entry['global_ids'].add(r.global_id)
+        if r.global_id:
+            info(r.global_id)['roles'].add('global')
+            if r.local_id != r.global_id:
+                info(r.global_id)['records'] += 1
+            if r.local_id and r.global_id != r.local_id:
+                memberships.setdefault((r.global_id, r.local_id), r)
+            if r.local_id in interest and r.global_id not in interest:
+                parents.setdefault(r.global_id, 'global')
+    calls = {}
+    for r in records:
+        caller = r.local_id
+        if caller is None and r.shape not in ('client', 'plain'):
+            continue                # an oslo line outside any request
+        for callee in r.mentions:
+            if callee == caller or callee == r.global_id:
+                continue
+            key = (caller, callee, r.source if caller is None else None)
+            call = calls.get(key)
+            ksa = r.call if r.call and r.call['request_id'] == callee else None
+            if call is None:
+                call = calls[key] = Call(caller, callee, r)
+            if ksa and call.method is None:
+                call.method = ksa['method']
+                call.service_type = ksa['service_type']
+                call.url = ksa['url']
+            if (callee in interest and caller is not None
+                    and caller not in interest):
+                parents.setdefault(caller, 'caller')
+    nodes = interest | set(parents)
+    calls = [c for c in calls.values()
+             if c.callee in nodes and (c.caller is None or c.caller in nodes)]
+    for call in calls:
+        info(call.callee)['roles'].add('callee')
+    for rid in list(ids):
+        if rid not in nodes:
+            del ids[rid]
+    for rid in parents:
+        info(rid)['roles'].add('parent')
+    memberships = [k for k in memberships if k[1] in interest]
+    groups = {}
+    for r in records:
+        group = groups.get((r.service, r.host))
+        if group is None:
+            group = groups[(r.service, r.host)] = Group(
+                r.service, r.host, [], [])
+        group.records.append(r)
+        if r.file not in group.files:
+            group.files.append(r.file)
+    errors = [r for r in records if r.is_error]
+    timed_errors = [r for r in errors if r.time is not None]
+    first_error = (timed_errors or errors or [None])[0]
+    return Trace(
+        request_id=request_id, records=records,
+        groups=list(groups.values()), ids=ids,
+        parents=[{'id': rid, 'relation': rel}
+                 for rid, rel in sorted(parents.items())],
+        memberships=memberships,
+        calls=sorted(calls, key=lambda c: c.record.index),
+        first_error=first_error,
+        statuses=[r for r in records if r.http_status is not None],
+        passes=passes, files_scanned=len(srcs),
+        bytes_scanned=sum(s.size for s in srcs), since=since, until=until)
