@@ -85,6 +85,16 @@ def prepare_embedded(conf):
     return migration.ensure_embedded(conf)
 
 
+def populate_demo(conf):
+    """Fill the databases with the demo deployment, if this build has it."""
+    try:
+        from nova_faults import demo
+    except ImportError:
+        LOG.warning('--demo: the demo data is not available in this build')
+        return None
+    return demo.populate(conf)
+
+
 def _is_loopback(host):
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -106,8 +116,7 @@ def main(argv=None):
             # configuration at all the development pipeline is forced.
             conf.set_override('auth_strategy', 'noauth', group='api')
     if args.demo:
-        from nova_faults import demo
-        demo.populate(conf)
+        populate_demo(conf)
 
     if conf.api.auth_strategy == 'noauth':
         LOG.warning(_NOAUTH_BANNER)
