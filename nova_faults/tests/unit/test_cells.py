@@ -1,0 +1,150 @@
+"""Unit tests of nova_faults.cells: targeting and the fan-out."""
+
+import threading
+
+import testtools
+
+from nova_faults import cells
+from nova_faults.db import api as db_api
+from nova_faults import exception
+from nova_faults.tests import fixtures as nf_fixtures
+
+
+class CellsTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        cells.reset()
+        self.addCleanup(cells.reset)
+        self.deployment = self.useFixture(nf_fixtures.Deployment(
+            cells=('sqlite', 'sqlite'),
+            overrides={('api', 'max_concurrent_per_cell'): 1}))
+        self.ctx = self.deployment.admin_context()
+        self.cell1, self.cell2 = self.deployment.cells
+
+    def _hang(self, cell_uuid):
+        """A function that blocks in ``cell_uuid`` until released."""
+        release = threading.Event()
+        started = threading.Event()
+        self.addCleanup(release.set)
+        calls = []
+
+        def fn(cctx):
+            calls.append(cctx.cell_mapping['uuid'])
+            if cctx.cell_mapping['uuid'] == cell_uuid:
+                started.set()
+                release.wait(30)
+            return cctx.cell_mapping['name']
+        return fn, release, started, calls
+
+    def test_target_cell(self):
+        with cells.target_cell(self.ctx, self.cell2) as cctx:
+            self.assertIsNot(self.ctx, cctx)
+            self.assertIs(self.cell2, cctx.cell_mapping)
+            self.assertIs(db_api.get_context_manager(
+                self.deployment.conf, self.cell2['database_connection']),
+                cctx.cell)
+            instance = db_api.instance_create(cctx, {'project_id': 'p'})
+        self.assertIsNone(self.ctx.cell)
+        with cells.target_cell(self.ctx, self.cell1) as cctx:
+            self.assertRaises(exception.InstanceNotFound,
+                              db_api.instance_get_by_uuid, cctx,
+                              instance['uuid'])
+
+    def test_results(self):
+        results = cells.scatter_gather(
+            self.ctx, self.deployment.cells,
+            lambda cctx, suffix: cctx.cell_mapping['name'] + suffix, '!')
+        self.assertEqual({self.cell1['uuid']: 'cell1!',
+                          self.cell2['uuid']: 'cell2!'}, results)
+        self.assertFalse(any(cells.is_failure(r) for r in results.values()))
+
+    def test_real_queries(self):
+        self.deployment.create_instance(cell=1)
+        results = cells.scatter_gather(
+            self.ctx, self.deployment.cells,
+            db_api.instance_get_all_by_filters_sort, {})
+        self.assertEqual(0, len(results[self.cell1['uuid']]))
+        self.assertEqual(1, len(results[self.cell2['uuid']]))
+
+    def test_exceptions_are_returned(self):
+        def fn(cctx):
+            if cctx.cell_mapping['name'] == 'cell1':
+                raise ValueError('boom with secret')
+            raise exception.InstanceNotFound(instance_id='x')
+
+        results = cells.scatter_gather(self.ctx, self.deployment.cells, fn)
+        self.assertIsInstance(results[self.cell1['uuid']], ValueError)
+        self.assertIsInstance(results[self.cell2['uuid']],
+                              exception.InstanceNotFound)
+        self.assertTrue(cells.is_failure(results[self.cell1['uuid']]))
+        self.assertEqual('failed (ValueError)',
+                         cells.failure_reason(results[self.cell1['uuid']]))
+
+    def test_timeout(self):
+        fn, release, started, _calls = self._hang(self.cell1['uuid'])
+        results = cells.scatter_gather(self.ctx, self.deployment.cells, fn,
+                                       timeout=0.2)
+        self.assertIs(cells.DID_NOT_RESPOND, results[self.cell1['uuid']])
+        self.assertEqual('cell2', results[self.cell2['uuid']])
+        self.assertTrue(cells.is_failure(cells.DID_NOT_RESPOND))
+        self.assertEqual('did not respond',
+                         cells.failure_reason(cells.DID_NOT_RESPOND))
+
+    def test_busy_cell_reported_at_once(self):
+        fn, release, started, calls = self._hang(self.cell1['uuid'])
+        cells.scatter_gather(self.ctx, [self.cell1], fn, timeout=0.1)
+        self.assertTrue(started.wait(10))
+        # The only slot of cell1 is held by the hung call: the next
+        # request does not queue behind it and does not call fn there.
+        del calls[:]
+        results = cells.scatter_gather(self.ctx, self.deployment.cells, fn,
+                                       timeout=30)
+        self.assertIs(cells.DID_NOT_RESPOND, results[self.cell1['uuid']])
+        self.assertEqual('cell2', results[self.cell2['uuid']])
+        self.assertEqual([self.cell2['uuid']], calls)
+        # Once the hung call returns, the slot is free again.
+        release.set()
+        for _attempt in range(100):
+            results = cells.scatter_gather(self.ctx, [self.cell1],
+                                           lambda cctx: 'ok', timeout=30)
+            if results[self.cell1['uuid']] == 'ok':
+                break
+            threading.Event().wait(0.05)
+        self.assertEqual('ok', results[self.cell1['uuid']])
+
+    def test_bad_url_is_a_failure_without_the_url(self):
+        bad = dict(self.cell1, uuid='c0ffee00-0000-0000-0000-000000000001',
+                   database_connection='mysql+pymysql://u:pw@'
+                                       '127.0.0.1:1/none')
+        results = cells.scatter_gather(
+            self.ctx, [bad], db_api.service_get_all, timeout=30)
+        result = results[bad['uuid']]
+        self.assertTrue(cells.is_failure(result))
+        self.assertNotIn('pw', cells.failure_reason(result))
+        error = self.assertRaises(exception.CellUnavailable,
+                                  cells.raise_if_failed, bad, result)
+        self.assertNotIn('127.0.0.1', error.format_message())
+        self.assertIn(bad['uuid'], error.format_message())
+
+    def test_raise_if_failed_passes_library_errors(self):
+        error = exception.InstanceNotFound(instance_id='x')
+        self.assertRaises(exception.InstanceNotFound, cells.raise_if_failed,
+                          self.cell1, error)
+        self.assertEqual(3, cells.raise_if_failed(self.cell1, 3))
+        self.assertRaises(exception.CellUnavailable, cells.raise_if_failed,
+                          self.cell1, cells.DID_NOT_RESPOND)
+
+    def test_cell_list_cache(self):
+        conf = self.deployment.conf
+        conf.set_override('cell_cache_ttl', 3600, group='api_database')
+        self.assertEqual(2, len(cells.get_cell_mappings(self.ctx, conf)))
+        self.deployment.create_cell()  # resets the cache itself
+        self.assertEqual(3, len(cells.get_cell_mappings(self.ctx, conf)))
+        db_api.cell_mapping_create(self.ctx, {
+            'name': 'cell4', 'database_connection': 'sqlite://'})
+        self.assertEqual(3, len(cells.get_cell_mappings(self.ctx, conf)))
+        self.assertEqual(4, len(cells.get_cell_mappings(
+            self.ctx, conf, use_cache=False)))
+        conf.set_override('cell_cache_ttl', 0, group='api_database')
+        self.assertEqual(4, len(cells.get_cell_mappings(self.ctx, conf)))
