@@ -6,15 +6,20 @@ produce yet.
 """
 
 import logging
+import os
 import re
 
 import fixtures
+import testtools
 import webob.exc
 
+from nova_faults.api import deploy
 from nova_faults.api import microversion
 from nova_faults.api import validation
 from nova_faults.api import wsgi_util
+from nova_faults import conf as nf_conf
 from nova_faults import exception
+from nova_faults import policy
 from nova_faults.tests.functional import base
 
 REQ_ID_RE = (r'req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
@@ -512,3 +517,47 @@ class TestRequestLog(PipelineTestCase):
         self.assertIn('microversion: 2.1 time:', lines[1])
         self.assertTrue(re.search(r'"GET /" status: 200', lines[2]),
                         lines[2])
+
+
+class TestKeystonePipeline(testtools.TestCase):
+    """The production pipeline: keystonemiddleware's auth_token.
+
+    It reads our configuration; no identity server is needed to refuse a
+    request without a token.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        policy.reset()
+        self.addCleanup(policy.reset)
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf_file = os.path.join(tmp, 'nova-faults.conf')
+        with open(conf_file, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n'
+                    '[api]\nauth_strategy = keystone\n'
+                    '[keystone_authtoken]\n'
+                    'www_authenticate_uri = https://keystone.example.com/v3'
+                    '\n' % tmp)
+        self.conf = nf_conf.load(['--config-file', conf_file],
+                                 default_config_files=[])
+        self.app = deploy.loadapp(self.conf)
+        self.api = base.APIClient(self.app)
+
+    def test_no_token_is_401_with_request_ids(self):
+        resp = self.api.get('/servers', user=None)
+        self.assertEqual(401, resp.status_int)
+        self.assertEqual(
+            {'error': {'code': 401, 'title': 'Unauthorized',
+                       'message': 'The request you have made requires '
+                                  'authentication.'}}, resp.json)
+        self.assertEqual('Keystone uri="https://keystone.example.com/v3"',
+                         resp.headers['WWW-Authenticate'])
+        local = resp.headers['x-openstack-request-id']
+        self.assertRegex(local, '^%s$' % REQ_ID_RE)
+        self.assertEqual(local, resp.headers['x-compute-request-id'])
+
+    def test_version_documents_need_no_token(self):
+        self.assertEqual(200, self.api.get('/', absolute=True,
+                                           user=None).status_int)
+        self.assertEqual(200, self.api.get('/v2.1/', user=None).status_int)

@@ -168,3 +168,31 @@ class TestLiveServer(testtools.TestCase):
                                       {'X-Auth-Token': 'admin:admin'})
         self.assertEqual(404, status)
         self.assertEqual('itemNotFound', list(body)[0])
+
+
+class TestWSGIApplication(testtools.TestCase):
+    """``nova_faults.wsgi.api:application`` as a WSGI server imports it."""
+
+    def test_application_from_environment(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf_file = os.path.join(tmp, 'nova-faults.conf')
+        with open(conf_file, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n'
+                    '[api]\nauth_strategy = noauth\n' % tmp)
+        script = (
+            'import webob\n'
+            'from nova_faults.wsgi import api\n'
+            'for path in ("/", "/v2.1/", "/v2.1/nowhere"):\n'
+            '    req = webob.Request.blank(path, headers={\n'
+            '        "X-Auth-Token": "admin:p"})\n'
+            '    print(path, req.get_response(api.application).status_int)\n')
+        env = dict(os.environ)
+        # An empty entry is ignored: files are ';'-separated.
+        env['OS_NOVA_FAULTS_CONFIG_FILES'] = conf_file + ';'
+        out = subprocess.run([sys.executable, '-c', script], env=env,
+                             cwd=tmp, capture_output=True, timeout=120)
+        self.assertEqual(0, out.returncode, out.stderr[-3000:])
+        # (oslo.log may write to stdout too.)
+        self.assertEqual(['/ 200', '/v2.1/ 200', '/v2.1/nowhere 404'],
+                         [line for line in out.stdout.decode().splitlines()
+                          if line.startswith('/')])
