@@ -127,6 +127,9 @@ def main(argv=None):
                         'admin.', args.host)
 
     from nova_faults.api import deploy
+    from nova_faults.api.middleware import base as middleware_base
+    # The start-up work above ran with an admin context: forget it.
+    middleware_base.forget_thread_context()
     app = deploy.loadapp(conf)
     server = build_server(app, args.host, args.port, args.threads)
     server.prepare()

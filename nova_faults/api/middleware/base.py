@@ -7,6 +7,7 @@ middleware ever falls back to a global ``cfg.CONF``.
 """
 
 from oslo_config import cfg
+from oslo_context import context as oslo_context
 from oslo_middleware import base
 
 from nova_faults.api import deploy
@@ -23,3 +24,18 @@ class Middleware(base.ConfigurableMiddleware):
         super().__init__(application, oslo_conf)
         # Paste options of this filter ([filter:x] lines), as strings.
         self.options = options
+
+
+def forget_thread_context():
+    """Drop the request context oslo.context keeps for this thread.
+
+    A ``RequestContext`` stores itself in a thread-local for oslo.log.
+    Threads of a WSGI server serve many requests, so without this a log
+    line written outside a request (or by a request without a context,
+    such as the version document) would carry the previous request's
+    IDs, and a tracer would follow the wrong request.
+    """
+    # NOTE: oslo.context has no public way to clear its store.
+    store = getattr(oslo_context, '_request_store', None)
+    if store is not None and getattr(store, 'context', None) is not None:
+        store.context = None

@@ -54,6 +54,7 @@ class RequestLog(base.Middleware):
 
     @webob.dec.wsgify
     def __call__(self, req):
+        base.forget_thread_context()
         start = time.monotonic()
         res = None
         try:
@@ -61,3 +62,4 @@ class RequestLog(base.Middleware):
             return res
         finally:
             self._log(req, res, start)
+            base.forget_thread_context()

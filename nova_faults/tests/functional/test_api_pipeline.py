@@ -10,6 +10,7 @@ import os
 import re
 
 import fixtures
+from oslo_context import context as oslo_context
 import testtools
 import webob.exc
 
@@ -504,6 +505,12 @@ class TestRequestLog(PipelineTestCase):
             r'^INFO 127\.0\.0\.1 "GET /v2\.1/test/context\?a=1" '
             r'status: 200 len: \d+ microversion: 2\.58 time: '
             r'\d+\.\d{6}$')
+
+    def test_thread_context_forgotten_after_request(self):
+        # NOTE: server threads serve many requests; a stale context would
+        # put the previous request's ids on the next log lines.
+        self.api.get('/test/context', user='alice')
+        self.assertIsNone(oslo_context.get_current())
 
     def test_fault_and_no_version(self):
         self.api.get('/test/context', version='2.x')
