@@ -4,9 +4,10 @@ One enforcer per process, built from the ``ConfigOpts`` the application
 was given (never a global one). Tests call :func:`reset` between cases.
 """
 
+import argparse
+import sys
 import threading
 
-from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
 
 from nova_faults import exception
@@ -41,18 +42,33 @@ def init(conf, policy_file=None, rules=None, suppress_deprecation=False):
         return _ENFORCER
 
 
-def get_enforcer():
+def _tool_config_args(argv):
+    """The ``--config-file``/``--config-dir`` arguments of ``argv``."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument('--config-file', action='append', default=[])
+    parser.add_argument('--config-dir', action='append', default=[])
+    known, _unknown = parser.parse_known_args(argv)
+    args = []
+    for path in known.config_file:
+        args += ['--config-file', path]
+    for path in known.config_dir:
+        args += ['--config-dir', path]
+    return args
+
+
+def get_enforcer(argv=None):
     """The ``oslo.policy.enforcer`` entry point for the oslopolicy tools.
 
-    It parses the command line it is given (``--config-file`` and so on)
-    into a fresh ``ConfigOpts``.
+    ``oslopolicy-policy-generator`` and ``oslopolicy-list-redundant`` call
+    it to see the rules in effect: it reads the ``--config-file`` and
+    ``--config-dir`` arguments of the tool's command line (``argv``,
+    default ``sys.argv``) into a fresh ``ConfigOpts`` (so ``[oslo_policy]
+    policy_file`` and ``policy_dirs`` apply) and returns a new enforcer
+    built from it; with none, the usual ``nova-faults.conf`` search.
     """
-    import sys
     from nova_faults import conf as nf_conf
-    conf = cfg.ConfigOpts()
-    nf_conf.register_opts(conf)
-    conf([arg for arg in sys.argv[1:] if arg.startswith('--config')],
-         project='nova-faults')
+    argv = sys.argv[1:] if argv is None else argv
+    conf = nf_conf.load(_tool_config_args(argv))
     reset()
     return init(conf)
 

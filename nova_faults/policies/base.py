@@ -40,46 +40,57 @@ rules = [
         'role:admin',
         'Decides who is an administrator. Administrators see tracebacks, '
         'event details and hosts, host status and fault details of every '
-        'project, and may manage services.',
+        'project, and may manage services. NOTE: as in Nova, the admin '
+        'role on any project makes a user admin everywhere.',
         deprecated_rule=DEPRECATED_ADMIN_POLICY),
     policy.RuleDefault(
         'admin_or_owner',
         'is_admin:True or project_id:%(project_id)s',
-        'Default rule for most non-Admin APIs.',
+        'Legacy rule (Nova before 21.0.0): an admin or anyone with a '
+        'token of the resource\'s project, whatever their role. Only used '
+        'as the deprecated rule behind the project personas.',
         deprecated_for_removal=True,
         deprecated_reason=DEPRECATED_REASON,
         deprecated_since='21.0.0'),
     policy.RuleDefault(
         'admin_api',
         'is_admin:True',
-        'Default rule for most Admin APIs.',
+        'Legacy rule (Nova before 21.0.0): an admin. Only used as the '
+        'deprecated rule behind context_is_admin and os-services.',
         deprecated_for_removal=True,
         deprecated_reason=DEPRECATED_REASON,
         deprecated_since='21.0.0'),
     policy.RuleDefault(
         'project_admin_api',
         'role:admin and project_id:%(project_id)s',
-        'Default rule for Project level admin APIs.',
+        'An admin of the resource\'s own project (persona; no rule of '
+        'nova-faults uses it by default, it is there for overrides).',
         deprecated_rule=DEPRECATED_ADMIN_POLICY),
     policy.RuleDefault(
         'project_member_api',
         'role:member and project_id:%(project_id)s',
-        'Default rule for Project level non admin APIs.',
+        'A member of the resource\'s project (persona; with Keystone\'s '
+        'implied roles an admin is also a member).',
         deprecated_rule=DEPRECATED_ADMIN_OR_OWNER_POLICY),
     policy.RuleDefault(
         'project_reader_api',
         'role:reader and project_id:%(project_id)s',
-        'Default rule for Project level read only APIs.',
+        'A reader of the resource\'s project (persona; with Keystone\'s '
+        'implied roles members and admins are also readers). The '
+        'read-only APIs of nova-faults are open to project readers.',
         deprecated_rule=DEPRECATED_ADMIN_OR_OWNER_POLICY),
     policy.RuleDefault(
         'project_member_or_admin',
         'rule:project_member_api or rule:context_is_admin',
-        'Default rule for Project Member or admin APIs.',
+        'A member of the resource\'s project, or an admin. Use it in '
+        'overrides that should exclude read-only users (see the policy '
+        'recipes).',
         deprecated_rule=DEPRECATED_ADMIN_OR_OWNER_POLICY),
     policy.RuleDefault(
         'project_reader_or_admin',
         'rule:project_reader_api or rule:context_is_admin',
-        'Default rule for Project reader or admin APIs.',
+        'A reader of the resource\'s project, or an admin: the default '
+        'of listing and showing servers and their actions.',
         deprecated_rule=DEPRECATED_ADMIN_OR_OWNER_POLICY),
 ]
 

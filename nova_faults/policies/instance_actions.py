@@ -38,7 +38,9 @@ rules = [
                     'that acted on it, the action name, request ID, the '
                     'user and project who made it, its start time and '
                     'whether it failed ("message": "Error"). Deleted '
-                    'servers\' actions are listed from microversion 2.21.',
+                    'servers\' actions are listed from microversion 2.21. '
+                    'Open to the server\'s project readers by default: '
+                    'the actions are the project\'s own requests.',
         operations=[{'method': 'GET',
                      'path': '/servers/{server_id}/os-instance-actions'}],
         scope_types=['project'],
@@ -50,7 +52,8 @@ rules = [
                     'microversion 2.51 the action\'s events (step name, '
                     'times, result) are included for everyone allowed by '
                     'this rule; what more each event shows is decided by '
-                    '%s and %s.' % (EVENTS, EVENTS_DETAILS),
+                    '%s and %s. Open to the server\'s project readers by '
+                    'default.' % (EVENTS, EVENTS_DETAILS),
         operations=[{'method': 'GET',
                      'path': '/servers/{server_id}/os-instance-actions/'
                              '{request_id}'}],

@@ -23,14 +23,21 @@ rules = [
         name=SERVERS % 'index',
         check_str=base.PROJECT_READER_OR_ADMIN,
         description='List the servers of the project (ids, names and '
-                    'links).',
+                    'links). Open to the project\'s readers by default: '
+                    'a project sees its own servers; other projects\' '
+                    'servers need index:get_all_tenants.',
         operations=[{'method': 'GET', 'path': '/servers'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
         name=SERVERS % 'detail',
         check_str=base.PROJECT_READER_OR_ADMIN,
         description='List the servers of the project with detailed '
-                    'information.',
+                    'information: status, faults of servers in ERROR '
+                    '(without their details unless the caller is an '
+                    'admin), addresses, flavor, image and, depending on '
+                    'the rules below, host status and extended '
+                    'attributes. Open to the project\'s readers by '
+                    'default.',
         operations=[{'method': 'GET', 'path': '/servers/detail'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
@@ -62,7 +69,11 @@ rules = [
     policy.DocumentedRuleDefault(
         name=SERVERS % 'show',
         check_str=base.PROJECT_READER_OR_ADMIN,
-        description='Show a server.',
+        description='Show a server, with the fault of a server in ERROR '
+                    '(its "details", a traceback, only for admins or for '
+                    'faults other than 500). Open to the project\'s '
+                    'readers by default; another project\'s server is '
+                    'not found (404).',
         operations=[{'method': 'GET', 'path': '/servers/{server_id}'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
@@ -71,7 +82,9 @@ rules = [
         description='Starting with microversion 2.47, the flavor of a '
                     'server is embedded in its representation; this rule '
                     'decides whether the flavor\'s extra specs are '
-                    'included.',
+                    'included. Open to the project\'s readers by default, '
+                    'as in Nova: extra specs describe what the user asked '
+                    'for.',
         operations=_SHOW_OPS,
         scope_types=['project']),
     policy.DocumentedRuleDefault(
@@ -93,8 +106,11 @@ rules = [
         description='Show the host_status of a server only when it is '
                     'UNKNOWN (the compute service stopped reporting). Only '
                     'checked when os_compute_api:servers:show:host_status '
-                    'does not pass. A typical setup keeps that rule '
-                    'admin-only and sets this one to "@" (everyone).',
+                    'does not pass. Admin-only by default, like '
+                    'host_status itself; a typical setup keeps that rule '
+                    'admin-only and sets this one to "@" (everyone), so '
+                    'users learn that their server\'s host is '
+                    'unreachable without seeing the state of the others.',
         operations=_SHOW_OPS,
         scope_types=['project']),
     policy.DocumentedRuleDefault(

@@ -10,16 +10,10 @@ from nova_faults.policies import base
 
 BASE_POLICY_NAME = 'os_compute_api:os-services:%s'
 
-DEPRECATED_REASON = """
-Nova API policies are introducing new default roles with scope_type
-capabilities. Old policies are deprecated and silently going to be ignored
-in nova 23.0.0 release.
-"""
-
 DEPRECATED_SERVICE_POLICY = policy.DeprecatedRule(
     'os_compute_api:os-services',
     base.RULE_ADMIN_API,
-    deprecated_reason=DEPRECATED_REASON,
+    deprecated_reason=base.DEPRECATED_REASON,
     deprecated_since='21.0.0',
 )
 
@@ -29,7 +23,8 @@ rules = [
         check_str=base.ADMIN,
         description='List the compute services of every cell with their '
                     'hosts, zones, state (up/down), status and disabled '
-                    'reason.',
+                    'reason. Admin-only by default: it reveals the '
+                    'deployment\'s hosts and which of them are down.',
         operations=[{'method': 'GET', 'path': '/os-services'}],
         scope_types=['project'],
         deprecated_rule=DEPRECATED_SERVICE_POLICY),
@@ -38,7 +33,8 @@ rules = [
         check_str=base.ADMIN,
         description='Enable or disable a compute service, or force it '
                     'down; servers on the host then show host_status '
-                    'MAINTENANCE or DOWN.',
+                    'MAINTENANCE or DOWN. Admin-only by default: it changes '
+                    'where the cloud schedules servers and what users see.',
         operations=[
             {'method': 'PUT', 'path': '/os-services/{service_id}'},
             {'method': 'PUT', 'path': '/os-services/enable'},
@@ -52,7 +48,8 @@ rules = [
         name=BASE_POLICY_NAME % 'delete',
         check_str=base.ADMIN,
         description='Delete a service record (refused for a compute '
-                    'service that still hosts servers).',
+                    'service that still hosts servers). Admin-only by '
+                    'default: it changes the deployment.',
         operations=[{'method': 'DELETE', 'path': '/os-services/{service_id}'}],
         scope_types=['project'],
         deprecated_rule=DEPRECATED_SERVICE_POLICY),

