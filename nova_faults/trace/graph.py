@@ -196,32 +196,50 @@ def follow(request_id, srcs, jobs=None, progress=None, on_error=None,
         found (or not within ``since``/``until``)
     """
     interest = {request_id}
-    searched = set()
-    by_position = {}
+    searched = set()        # IDs whose every line has been read
+    by_position = {}        # the records of the trace
+    pool = {}               # records of a parent global, not (yet) ours
     passes = 0
     while passes < max_passes:
         todo = interest - searched
         if not todo:
             break
         passes += 1
+        # NOTE: a service calls another with its own global ID (or its
+        # local ID when it has none) as X-Openstack-Request-Id, so a
+        # callee's lines carry the global ID of its caller. When the IDs
+        # left to find hang below a global ID, one pass for that ID finds
+        # them all, where one needle per ID would cost a search each.
+        above = _globals_above(by_position.values(), interest) - searched
+        if passes > 1 and above:
+            needles, target = above, pool
+        else:
+            needles, target = todo, by_position
         report = None
         if progress is not None:
             report = functools.partial(progress, passes)
-        for block in scan_mod.scan(srcs, todo, jobs=jobs, progress=report,
-                                   on_error=on_error):
+        for block in scan_mod.scan(srcs, needles, jobs=jobs,
+                                   progress=report, on_error=on_error):
             key = (block.source, block.offset)
-            if key not in by_position:
-                by_position[key] = make_record(block, srcs[block.source])
-        searched |= todo
-        found, covered = _discover(by_position.values(), interest)
-        new = found - interest
-        if len(interest) + len(new) > MAX_IDS:
-            new = set(sorted(new)[:max(0, MAX_IDS - len(interest))])
-        interest |= new
-        # NOTE: every line of a covered ID also names an ID already
-        # searched (see the module docstring): no pass is needed for it.
-        searched |= new & covered
+            if key not in by_position and key not in pool:
+                target[key] = make_record(block, srcs[block.source])
+        searched |= needles
         on_error = None             # report unreadable files only once
+        while True:
+            moved = [k for k, r in pool.items() if _relevant(r, interest)]
+            for key in moved:
+                by_position[key] = pool.pop(key)
+            found, covered = _discover(by_position.values(), interest,
+                                       searched)
+            new = found - interest
+            if len(interest) + len(new) > MAX_IDS:
+                new = set(sorted(new)[:max(0, MAX_IDS - len(interest))])
+            interest |= new
+            # NOTE: every line of a covered ID also names an ID already
+            # searched (see the module docstring): no pass is needed for it.
+            searched |= covered & interest
+            if not moved and not new:
+                break
     records = sorted(by_position.values(), key=_sort_key)
     found = len(records)
     if since is not None or until is not None:
@@ -242,20 +260,35 @@ def _within(time, since, until):
     return True
 
 
-def _discover(records, interest):
+def _discover(records, interest, searched):
     """IDs reachable downwards from ``interest``, and the covered ones.
 
-    An ID is covered when all its lines are already found.
+    An ID is covered when its records name a global ID already searched:
+    all its lines were found with that global ID.
     """
     found = set()
     covered = set()
     for r in records:
         if r.global_id in interest and r.local_id:
             found.add(r.local_id)
+        if r.global_id in searched and r.local_id:
             covered.add(r.local_id)
         if r.local_id is not None and r.local_id in interest:
             found.update(r.mentions)
     return found, covered
+
+
+def _globals_above(records, interest):
+    """Global IDs of the records of ``interest`` that are not ours."""
+    return {r.global_id for r in records
+            if r.local_id in interest and r.global_id
+            and r.global_id not in interest}
+
+
+def _relevant(record, interest):
+    """Whether a record found through a parent global ID is ours."""
+    return (record.local_id in interest
+            or any(m in interest for m in record.mentions))
 
 
 def _build(request_id, records, interest, passes, srcs, since, until):
