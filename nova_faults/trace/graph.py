@@ -63,6 +63,7 @@ class Record:
     mentions: list                  # other request IDs the record names
     call: dict | None               # a parsed keystoneauth call line
     http_status: int | None
+    http_direction: str | None = None   # served or received
     http_method: str | None = None
     http_path: str | None = None
     index: int = -1                 # position in the trace, once sorted
@@ -106,7 +107,7 @@ class Trace:
     records: list
     groups: list
     ids: dict                       # id -> dict(roles, services, ...)
-    parents: list                   # dict(id, relation)
+    parents: list                   # dict(id, relations)
     memberships: list               # (global id, local id)
     calls: list
     first_error: Record | None
@@ -137,9 +138,10 @@ def make_record(block, source):
         '\n'.join([parsed.message] + after)) if rid not in own]
     service = _service(parsed, source)
     host = parsed.host or source.host
-    status = parser.http_status(parsed.message)
-    method = path = None
-    if status is not None:
+    status = direction = method = path = None
+    found = parser.http_status_and_direction(parsed.message)
+    if found is not None:
+        status, direction = found
         req = parser.http_request(parsed.message)
         if req is None:
             for prior in reversed(before):
@@ -158,7 +160,7 @@ def make_record(block, source):
         instance=m.group(1) if m else None, message=parsed.message,
         line=text, before=before, after=after, mentions=mentions,
         call=parser.ksa_call(parsed.message), http_status=status,
-        http_method=method, http_path=path)
+        http_direction=direction, http_method=method, http_path=path)
 
 
 def _service(parsed, source):
@@ -321,7 +323,7 @@ def _build(request_id, records, interest, passes, srcs, since, until):
             if r.local_id and r.global_id != r.local_id:
                 memberships.setdefault((r.global_id, r.local_id), r)
             if r.local_id in interest and r.global_id not in interest:
-                parents.setdefault(r.global_id, 'global')
+                parents.setdefault(r.global_id, set()).add('global')
     calls = {}
     for r in records:
         caller = r.local_id
@@ -341,7 +343,7 @@ def _build(request_id, records, interest, passes, srcs, since, until):
                 call.url = ksa['url']
             if (callee in interest and caller is not None
                     and caller not in interest):
-                parents.setdefault(caller, 'caller')
+                parents.setdefault(caller, set()).add('caller')
     nodes = interest | set(parents)
     calls = [c for c in calls.values()
              if c.callee in nodes and (c.caller is None or c.caller in nodes)]
@@ -368,8 +370,8 @@ def _build(request_id, records, interest, passes, srcs, since, until):
     return Trace(
         request_id=request_id, records=records,
         groups=list(groups.values()), ids=ids,
-        parents=[{'id': rid, 'relation': rel}
-                 for rid, rel in sorted(parents.items())],
+        parents=[{'id': rid, 'relations': sorted(rels)}
+                 for rid, rels in sorted(parents.items())],
         memberships=memberships,
         calls=sorted(calls, key=lambda c: c.record.index),
         first_error=first_error,

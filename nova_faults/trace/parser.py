@@ -86,13 +86,16 @@ RECORD_START_BRE = re.compile((
 KSA_CALL_RE = re.compile(
     r'(?P<method>[A-Z]+) call to (?P<service_type>[\w-]+) for (?P<url>\S+) '
     r'used request id (?P<request_id>%s)' % REQUEST_ID_PATTERN)
+# (regex, direction): 'served' for a service's own response (its access
+# or request log line), 'received' for a response it got from another
+# (a client's RESP line, an exception naming the status).
 _HTTP_STATUS_RES = (
-    re.compile(r'returned with HTTP (\d{3})\b'),
-    re.compile(r'\bstatus: (\d{3})\b'),
-    re.compile(r'"[A-Z]+ \S+ HTTP/\d(?:\.\d)?" (\d{3})\b'),
-    re.compile(r'\bRESP: \[(\d{3})\]'),
-    re.compile(r'\(HTTP (\d{3})\)'),
-    re.compile(r'\bHTTP/\d\.\d (\d{3}) [A-Z]'),
+    (re.compile(r'returned with HTTP (\d{3})\b'), 'served'),
+    (re.compile(r'\bstatus: (\d{3})\b'), 'served'),
+    (re.compile(r'"[A-Z]+ \S+ HTTP/\d(?:\.\d)?" (\d{3})\b'), 'served'),
+    (re.compile(r'\bRESP: \[(\d{3})\]'), 'received'),
+    (re.compile(r'\(HTTP (\d{3})\)'), 'received'),
+    (re.compile(r'\bHTTP/\d\.\d (\d{3}) [A-Z]'), 'received'),
 )
 _HTTP_REQUEST_RES = (
     re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+)(?: HTTP/\d(?:\.\d)?)?"'),
@@ -248,10 +251,16 @@ def _level(level):
 
 def http_status(text):
     """The HTTP status a line reports, as an int, or None."""
-    for regex in _HTTP_STATUS_RES:
+    found = http_status_and_direction(text)
+    return found[0] if found else None
+
+
+def http_status_and_direction(text):
+    """``(status, 'served' or 'received')`` for a status line, or None."""
+    for regex, direction in _HTTP_STATUS_RES:
         m = regex.search(text)
         if m:
-            return int(m.group(1))
+            return int(m.group(1)), direction
     return None
 
 

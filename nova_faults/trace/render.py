@@ -50,6 +50,10 @@ def _short_url(url):
     return parts.path + ('?' + parts.query if parts.query else '')
 
 
+def _count(number, noun):
+    return '%d %s%s' % (number, noun, '' if number == 1 else 's')
+
+
 def _status_style(status):
     if status >= 500:
         return 'red'
@@ -59,7 +63,9 @@ def _status_style(status):
 
 
 def _worst_status(records):
-    statuses = [r.http_status for r in records if r.http_status is not None]
+    """The worst status a request answered (not one it received)."""
+    statuses = [r.http_status for r in records
+                if r.http_status is not None and r.http_direction == 'served']
     return max(statuses) if statuses else None
 
 
@@ -110,7 +116,11 @@ def _call_label(call):
     if call.method:
         return '%s %s %s' % (call.method, call.service_type,
                              _short_url(call.url))
-    return 'named by %s' % (call.record.logger or call.record.service)
+    record = call.record
+    if call.caller is None and record.http_method:
+        # A client's request, from its REQ: curl line.
+        return '%s %s' % (record.http_method, _short_url(record.http_path))
+    return 'named by %s' % (record.logger or record.service)
 
 
 class _Painter:
@@ -118,7 +128,7 @@ class _Painter:
         self.color = color
 
     def __call__(self, text, style):
-        if not self.color or not style:
+        if not self.color or not style or not text:
             return text
         return '%s%s%s' % (_STYLES[style], text, _RESET)
 
@@ -160,9 +170,10 @@ def render_tree(trace, color=False, unicode=True, raw=False):
     out.append(paint('Request %s (%s)' % (trace.request_id, kind), 'bold'))
     timed = [r.time for r in trace.records if r.time is not None]
     hosts = {g.host for g in trace.groups}
-    summary = '  %d records from %d services on %d hosts' % (
-        len(trace.records), len({g.service for g in trace.groups}),
-        len(hosts))
+    summary = '  %s from %s on %s' % (
+        _count(len(trace.records), 'record'),
+        _count(len({g.service for g in trace.groups}), 'service'),
+        _count(len(hosts), 'host'))
     if timed:
         summary += ', %s to %s' % (format_time(min(timed)),
                                    format_time(max(timed)))
@@ -170,11 +181,14 @@ def render_tree(trace, color=False, unicode=True, raw=False):
     for parent in trace.parents:
         rid = parent['id']
         where = ', '.join(_node_services(trace, rid))
-        if parent['relation'] == 'global':
-            text = '  Part of global request %s' % rid
-        else:
-            text = '  Called by %s' % rid
-        out.append(text + (' (%s)' % where if where else ''))
+        where = ' (%s)' % where if where else ''
+        if 'global' in parent['relations']:
+            out.append('  Part of global request %s%s' % (rid, where))
+        for call in trace.calls:
+            if call.caller == rid and call.callee in trace.ids and (
+                    'caller' in parent['relations']):
+                out.append('  Called by %s%s: %s %s %s' % (
+                    rid, where, _call_label(call), arrow, call.callee))
     if first is not None:
         out.append(paint('  First error: %s %s %s' % (
             format_time(first.time) or '(no time)',
@@ -184,8 +198,9 @@ def render_tree(trace, color=False, unicode=True, raw=False):
     if trace.statuses:
         out.append('  HTTP statuses:')
         for r in trace.statuses:
-            text = '    %d  %s  %s  %s' % (
-                r.http_status, _where(r.service, r.host),
+            text = '    %d %s by %s  %s  %s' % (
+                r.http_status, r.http_direction,
+                _where(r.service, r.host),
                 format_time(r.time) or '(no time)',
                 ' '.join(x for x in (r.http_method, r.http_path) if x))
             out.append(paint(text.rstrip(), _status_style(r.http_status)))
@@ -198,8 +213,8 @@ def render_tree(trace, color=False, unicode=True, raw=False):
     out.append(paint('Call graph', 'header'))
     clients = [c for c in trace.calls if c.caller is None]
     for call in clients:
-        out.append('client (%s) %s %s' % (call.record.file, arrow,
-                                          call.callee))
+        out.append('client (%s): %s %s %s' % (
+            call.record.file, _call_label(call), arrow, call.callee))
 
     def node_text(rid, call):
         records = _records_of(trace, rid)
@@ -214,8 +229,7 @@ def render_tree(trace, color=False, unicode=True, raw=False):
         if services:
             text += '  %s' % services
         if records:
-            text += ' (%d record%s)' % (len(records),
-                                        '' if len(records) == 1 else 's')
+            text += ' (%s)' % _count(len(records), 'record')
         if rid == trace.request_id and 'global' in info.get('roles', ()):
             text += '  global'
         style = None
@@ -246,9 +260,8 @@ def render_tree(trace, color=False, unicode=True, raw=False):
     out.append('')
     out.append(paint('Records by service and host', 'header'))
     for group in trace.groups:
-        out.append(paint('%s @ %s (%d record%s) %s' % (
-            group.service, group.host, len(group.records),
-            '' if len(group.records) == 1 else 's',
+        out.append(paint('%s @ %s (%s) %s' % (
+            group.service, group.host, _count(len(group.records), 'record'),
             ', '.join(group.files)), 'cyan'))
         for i, r in enumerate(group.records):
             is_last = i == len(group.records) - 1
@@ -323,8 +336,9 @@ def to_dict(trace):
         'first_error': (trace.first_error.index
                         if trace.first_error is not None else None),
         'http_statuses': [{
-            'status': r.http_status, 'method': r.http_method,
-            'path': r.http_path, 'record': r.index,
+            'status': r.http_status, 'direction': r.http_direction,
+            'method': r.http_method, 'path': r.http_path,
+            'record': r.index,
         } for r in trace.statuses],
         'groups': [{
             'service': g.service, 'host': g.host, 'files': g.files,
@@ -346,6 +360,7 @@ def to_dict(trace):
             'instance': r.instance,
             'message': r.message,
             'http_status': r.http_status,
+            'http_direction': r.http_direction,
             'before': r.before,
             'line': r.line,
             'after': r.after,
@@ -387,8 +402,7 @@ def render_dot(trace):
         if 'global' in info['roles'] and not info['services']:
             label.append('global request')
         if records:
-            label.append('%d record%s' % (len(records),
-                                          '' if len(records) == 1 else 's'))
+            label.append(_count(len(records), 'record'))
         worst = _worst_status(records)
         attrs = {'label': '\n'.join(label)}
         if worst is not None:
