@@ -396,8 +396,10 @@ class PersonaMatrixTest(pb.PolicyTestCase):
             self.assertIn(resp.status_int, (200, 204), resp.text)
 
     def test_legacy_defaults_let_any_project_role_list_actions(self):
-        """[oslo_policy] enforce_new_defaults=False gives Nova's old rules:
-        any role in the server's project lists its actions, only then."""
+        """enforce_new_defaults=False gives Nova's legacy rules.
+
+        Any role in the server's project lists its actions, only then.
+        """
         if not pb.has_route(ACTIONS):
             self.skipTest('os-instance-actions is not routed yet')
         path = _actions(self)
