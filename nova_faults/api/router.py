@@ -18,6 +18,7 @@ import webob.exc
 
 from nova_faults.api import deploy
 from nova_faults.api import faults
+from nova_faults.api.handlers import instance_actions
 from nova_faults.api.handlers import servers
 from nova_faults.api.handlers import services
 from nova_faults.api.handlers import versions
@@ -37,6 +38,10 @@ ROUTES = {
     '/servers': {'GET': servers.index},
     '/servers/detail': {'GET': servers.detail},
     '/servers/{server_id}': {'GET': servers.show},
+    '/servers/{server_id}/os-instance-actions': {
+        'GET': instance_actions.index},
+    '/servers/{server_id}/os-instance-actions/{request_id}': {
+        'GET': instance_actions.show},
     '/os-services': {'GET': services.index},
     '/os-services/{service_id}': {'PUT': services.update,
                                   'DELETE': services.delete},

@@ -1,0 +1,192 @@
+"""``GET /servers/{server_id}/os-instance-actions[/{request_id}]``.
+
+Each handler reads like Nova's controller: validate the query, load the
+server (through its instance mapping, in its cell), check the policy
+against the server's project, load the actions (and events), render.
+
+A request costs a fixed number of queries whatever the number of actions
+or events: the instance mapping with its cell (API database), the
+instance, then the marker and the page (list) or the action and its
+events (show), all in the server's cell, with the ``[api] cell_timeout``.
+
+Microversions that matter here (see :mod:`nova_faults.api.microversion`):
+2.21 (deleted servers), 2.51 (events for everyone allowed to show), 2.58
+(paging, ``changes-since``, ``updated_at``), 2.62 (event ``host`` and
+``hostId``), 2.66 (``changes-before``), 2.84 (event ``details``) and 2.102
+(show refuses query parameters).
+"""
+
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import webob.exc
+
+from nova_faults.api import microversion
+from nova_faults.api.schemas import instance_actions as schema
+from nova_faults.api import validation
+from nova_faults.api.views import instance_actions as views
+from nova_faults.api import wsgi_util
+from nova_faults import cells
+from nova_faults.db import api as db_api
+from nova_faults import exception
+from nova_faults import objects
+from nova_faults.policies import instance_actions as ia_policies
+
+
+def _setup(req):
+    """(context, conf, version) of a request; binds the API database."""
+    ctx = wsgi_util.get_context(req)
+    conf = wsgi_util.get_conf(req)
+    if getattr(ctx, 'api_db', None) is None:
+        ctx.api_db = db_api.get_api_context_manager(conf)
+    return ctx, conf, microversion.from_request(req)
+
+
+def _in_cell(ctx, conf, cell, fn, *args):
+    """``fn(cell_ctx, *args)`` in ``cell`` with the cell timeout.
+
+    A cell that does not answer (or whose database fails) is a 503
+    ``serviceUnavailable`` naming the cell, never its URL; library
+    exceptions (not found, bad marker) are raised as they are.
+    """
+    result = cells.scatter_gather_single(ctx, cell, fn, *args, conf=conf)
+    return cells.raise_if_failed(cell, result)
+
+
+def load_server(ctx, conf, server_id, version):
+    """(instance, cell mapping) of a server the caller may see, or 404.
+
+    As Nova: a malformed, unknown or not yet scheduled server id is
+    "not found"; a non-admin only finds their own project's servers
+    (another project's server is a 404, not a 403); from 2.21 a deleted
+    server is found too.
+
+    NOTE: our improvement over Nova, which answers an opaque 500: a
+    server whose cell does not respond is a 503 saying so.
+    """
+    if not uuidutils.is_uuid_like(server_id):
+        raise exception.InstanceNotFound(instance_id=server_id)
+    try:
+        mapping = objects.InstanceMapping.get_by_instance_uuid(ctx,
+                                                               server_id)
+    except exception.InstanceMappingNotFound:
+        raise exception.InstanceNotFound(instance_id=server_id)
+    cell = mapping.cell_mapping
+    if cell is None:
+        raise exception.InstanceNotFound(instance_id=server_id)
+    read_deleted = 'yes' if version >= (2, 21) else 'no'
+
+    def lookup(cctx):
+        return objects.Instance.get_by_uuid(cctx, server_id,
+                                            read_deleted=read_deleted)
+    return _in_cell(ctx, conf, cell, lookup), cell
+
+
+def _list_filters(query):
+    """``changes-since``/``changes-before`` as datetimes; 400 if crossed."""
+    filters = {}
+    for name in ('changes-since', 'changes-before'):
+        if name in query:
+            filters[name] = timeutils.parse_isotime(query[name][0])
+    if 'changes-since' in filters and 'changes-before' in filters and \
+            filters['changes-before'] < filters['changes-since']:
+        raise webob.exc.HTTPBadRequest(
+            explanation='The value of changes-since must be less than or '
+                        'equal to changes-before.')
+    return filters
+
+
+def _base_url(req, ctx):
+    # NOTE: as Nova, links keep the project id when the request URL holds
+    # it (``/v2.1/{project_id}/servers/...``), and [api]
+    # compute_link_prefix rewrites scheme, host and path prefix.
+    project = ''
+    if ctx.project_id and ctx.project_id in req.url:
+        project = ctx.project_id
+    return wsgi_util.url_join(wsgi_util.link_prefix(req), project)
+
+
+def index(req):
+    """List a server's actions, newest first."""
+    ctx, conf, version = _setup(req)
+    query = validation.validate_query(req,
+                                      schema.index_query_schema(version))
+    server_id = req.urlvars['server_id']
+    instance, cell = load_server(ctx, conf, server_id, version)
+    ctx.can(ia_policies.LIST, target={'project_id': instance.project_id})
+
+    if version < (2, 58):
+        # Before 2.58: every action, no paging (parameters were dropped).
+        actions = _in_cell(ctx, conf, cell,
+                           objects.InstanceActionList.get_by_instance_uuid,
+                           instance.uuid)
+        return wsgi_util.json_response(req, views.index(actions, version))
+
+    filters = _list_filters(query)
+    max_limit = conf.api.max_limit
+    limit = max_limit
+    if 'limit' in query:
+        limit = min(max_limit, int(query['limit'][0]))
+    marker = query['marker'][0] if 'marker' in query else None
+
+    def load(cctx):
+        # NOTE: an unknown marker is a 400 that names the marker; Nova
+        # says "Marker None could not be found.". limit=0 answers an
+        # empty page before the marker is looked at, as in Nova.
+        return objects.InstanceActionList.get_by_instance_uuid(
+            cctx, instance.uuid, limit=limit, marker=marker,
+            filters=filters)
+    actions = _in_cell(ctx, conf, cell, load)
+    body = views.index(actions, version, page_size=limit,
+                       base_url=_base_url(req, ctx), server_id=server_id,
+                       params=req.GET.items())
+    return wsgi_util.json_response(req, body)
+
+
+def event_visibility(ctx, target, version):
+    """What of the events the caller sees, per Nova's algorithm.
+
+    ``...:events`` passing shows events with tracebacks at every version
+    (and ``host`` from 2.62); otherwise events without tracebacks from
+    2.51, none before. ``hostId`` from 2.62 for everyone who gets events;
+    ``details`` from 2.84 when ``...:events:details`` passes.
+    """
+    if ctx.can(ia_policies.EVENTS, target=target, fatal=False):
+        show_traceback = True
+        show_host = version >= (2, 62)
+    elif version >= (2, 51):
+        show_traceback = show_host = False
+    else:
+        return views.NO_EVENTS
+    show_details = version >= (2, 84) and ctx.can(
+        ia_policies.EVENTS_DETAILS, target=target, fatal=False)
+    return views.EventVisibility(
+        show_events=True, show_traceback=show_traceback,
+        show_host=show_host, show_hostid=version >= (2, 62),
+        show_details=show_details)
+
+
+def show(req):
+    """Show one action of a server, with the events the caller may see."""
+    ctx, conf, version = _setup(req)
+    validation.validate_query(req, schema.show_query_schema(version))
+    server_id = req.urlvars['server_id']
+    request_id = req.urlvars['request_id']
+    instance, cell = load_server(ctx, conf, server_id, version)
+    target = {'project_id': instance.project_id}
+    ctx.can(ia_policies.SHOW, target=target)
+    visibility = event_visibility(ctx, target, version)
+
+    def load(cctx):
+        action = objects.InstanceAction.get_by_request_id(
+            cctx, instance.uuid, request_id)
+        if action is None or not visibility.show_events:
+            return action, []
+        return action, objects.InstanceActionEventList.get_by_action(
+            cctx, action.id)
+    action, events = _in_cell(ctx, conf, cell, load)
+    if action is None:
+        raise webob.exc.HTTPNotFound(
+            explanation='Action %s not found' % request_id)
+    body = views.show(action, events, instance.project_id, version,
+                      visibility)
+    return wsgi_util.json_response(req, body)
