@@ -52,19 +52,21 @@ def request_setup(req):
 
 
 def make_links(req):
-    """The :class:`views.Links` of a request (link prefix applied)."""
-    href_base = wsgi_util.link_prefix(req)
-    app_url = req.application_url
-    head, _sep, last = app_url.rstrip('/').rpartition('/')
+    """The :class:`views.Links` of a request (link prefix applied).
+
+    NOTE: as Nova, the project id is kept in the links when the request
+    URL holds it (``/v2.1/{project_id}/servers``).
+    """
     ctx = wsgi_util.get_context(req)
-    project_in_url = None
-    if ctx.project_id and last == ctx.project_id:
-        # /v2.1/{project_id}: links keep the project id segment.
-        project_in_url = last
-        head, _sep, last = head.rpartition('/')
-    bookmark = wsgi_util.link_prefix(req, head)
-    if project_in_url:
-        bookmark = wsgi_util.url_join(bookmark, project_in_url)
+    project = ''
+    if ctx.project_id and ctx.project_id in req.url:
+        project = ctx.project_id
+    app_url = req.application_url
+    href_base = wsgi_util.url_join(wsgi_util.link_prefix(req), project)
+    head, _sep, last = app_url.rstrip('/').rpartition('/')
+    bookmark = wsgi_util.link_prefix(req, head if last.startswith('v')
+                                     else app_url)
+    bookmark = wsgi_util.url_join(bookmark, project)
     return views.Links(href_base, bookmark, params=req.GET.items())
 
 

@@ -95,7 +95,7 @@ class ServersTestCase(base.APITestCase):
         self.cells = db_api.cell_mapping_get_all(self.admin_ctx)
         self._clock = timeutils.utcnow().replace(microsecond=0) - \
             datetime.timedelta(hours=1)
-        self._ids = 0
+        self._serial = 0
 
     # -- helpers ------------------------------------------------------------
 
@@ -120,7 +120,7 @@ class ServersTestCase(base.APITestCase):
         """
         cell_mapping = self.cell(cell) if isinstance(cell, int) else cell
         ctx = self.cell_ctx(cell_mapping)
-        self._ids += 1
+        self._serial += 1
         created = values.pop('created_at', None) or self.next_time()
         fault = values.pop('fault', None)
         volumes = values.pop('volumes', ())
@@ -129,13 +129,13 @@ class ServersTestCase(base.APITestCase):
         row = {
             'uuid': str(uuidlib.uuid4()),
             'project_id': project_id, 'user_id': user_id,
-            'display_name': 'server-%d' % self._ids,
-            'display_description': 'description %d' % self._ids,
-            'hostname': 'server-%d' % self._ids,
+            'display_name': 'server-%d' % self._serial,
+            'display_description': 'description %d' % self._serial,
+            'hostname': 'server-%d' % self._serial,
             'vm_state': 'active', 'task_state': None, 'power_state': 1,
             'host': 'compute1', 'node': 'node1',
             'image_ref': '70a599e0-31e7-49b7-b260-868f441e862b',
-            'launch_index': 0, 'reservation_id': 'r-%08d' % self._ids,
+            'launch_index': 0, 'reservation_id': 'r-%08d' % self._serial,
             'availability_zone': 'nova', 'config_drive': '',
             'progress': 0, 'access_ip_v4': '1.2.3.4',
             'access_ip_v6': '80fe::', 'auto_disk_config': False,
@@ -201,3 +201,48 @@ class ServersTestCase(base.APITestCase):
         return self.api.get(path, version=version, user='demo',
                             project=project, roles=['member', 'reader'],
                             **kwargs)
+
+
+# -- tempest response schemas ------------------------------------------------
+
+
+class _Resp(dict):
+    def __init__(self, status):
+        super().__init__()
+        self.status = status
+
+
+def tempest_schema(client_cls, version):
+    """The tempest schema module ``client_cls`` uses at ``version``."""
+    from tempest.lib.common import api_version_request as avr
+    wanted = avr.APIVersionRequest(version)
+    for item in client_cls.schema_versions_info:
+        low = avr.APIVersionRequest(item['min'])
+        high = avr.APIVersionRequest(item['max'])
+        if wanted.matches(low, high):
+            return item['schema']
+    raise AssertionError('no tempest schema for %s' % version)
+
+
+def validate_servers(test, name, response, version):
+    """Validate a servers response with tempest's schema ``name``."""
+    from tempest.lib.common import rest_client
+    from tempest.lib.services.compute import servers_client
+    schema = getattr(tempest_schema(servers_client.ServersClient, version),
+                     name)
+    rest_client.RestClient.validate_response(
+        schema, _Resp(response.status_int), response.json)
+
+
+def validate_services(test, name, response, version):
+    """Validate an os-services response with tempest's schema ``name``."""
+    from tempest.lib.common import rest_client
+    from tempest.lib.services.compute import services_client
+    if name == 'update_forced_down':
+        from tempest.lib.api_schema.response.compute.v2_11 import services
+        module = services
+    else:
+        module = tempest_schema(services_client.ServicesClient, version)
+    rest_client.RestClient.validate_response(
+        getattr(module, name), _Resp(response.status_int),
+        response.json if response.body else None)
