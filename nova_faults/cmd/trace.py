@@ -10,7 +10,6 @@ configuration and touches no database.
 import argparse
 import datetime
 import os
-import socket
 import sys
 import time
 
@@ -100,7 +99,7 @@ def build_parser():
                    help='ignore lines before this ISO 8601 time')
     p.add_argument('--until', type=_iso_time, metavar='TIME',
                    help='ignore lines after this ISO 8601 time')
-    p.add_argument('--host', default=socket.gethostname(),
+    p.add_argument('--host', default=os.uname().nodename,
                    help='host of the files without a syslog prefix '
                         '(default: this host, %(default)s)')
     p.add_argument('--host-from-dir', action='store_true',

@@ -23,11 +23,11 @@ of a local ID whose request had a global ID) need another pass over the
 files.
 """
 
-import dataclasses
 import datetime
 import functools
 import re
 
+from nova_faults.trace import _struct
 from nova_faults.trace import parser
 from nova_faults.trace import scan as scan_mod
 from nova_faults.trace import sources as sources_mod
@@ -38,35 +38,22 @@ MAX_IDS = 1000
 _INSTANCE_RE = re.compile(r'\[instance: ([0-9a-f-]{36})\]')
 
 
-@dataclasses.dataclass
-class Record:
-    """One log record (a line and its continuation) of the trace."""
+class Record(_struct.Struct):
+    """One log record (a line and its continuation) of the trace.
 
-    source: int
-    file: str
-    offset: int
-    service: str
-    host: str
-    shape: str
-    time: datetime.datetime | None
-    pid: str | None
-    level: str | None
-    logger: str | None
-    global_id: str | None
-    local_id: str | None
-    user_identity: str
-    instance: str | None
-    message: str
-    line: str
-    before: list
-    after: list
-    mentions: list                  # other request IDs the record names
-    call: dict | None               # a parsed keystoneauth call line
-    http_status: int | None
-    http_direction: str | None = None   # served or received
-    http_method: str | None = None
-    http_path: str | None = None
-    index: int = -1                 # position in the trace, once sorted
+    ``mentions`` lists the other request IDs the record names, ``call`` its
+    parsed keystoneauth call line if it is one, ``http_direction`` says
+    whether its ``http_status`` was served or received, ``index`` is its
+    position in the trace once sorted.
+    """
+
+    __slots__ = ('source', 'file', 'offset', 'service', 'host', 'shape',
+                 'time', 'pid', 'level', 'logger', 'global_id', 'local_id',
+                 'user_identity', 'instance', 'message', 'line', 'before',
+                 'after', 'mentions', 'call', 'http_status',
+                 'http_direction', 'http_method', 'http_path', 'index')
+    _defaults = {'http_direction': None, 'http_method': None,
+                 'http_path': None, 'index': -1}
 
     @property
     def is_error(self):
@@ -77,47 +64,34 @@ class Record:
         return self.before + [self.line] + self.after
 
 
-@dataclasses.dataclass
-class Call:
-    """A request ID (or a client) naming another request ID."""
+class Call(_struct.Struct):
+    """A request ID (or a client, ``caller`` None) naming another."""
 
-    caller: str | None              # None: a client, not a service
-    callee: str
-    record: Record
-    method: str | None = None
-    service_type: str | None = None
-    url: str | None = None
+    __slots__ = ('caller', 'callee', 'record', 'method', 'service_type',
+                 'url')
+    _defaults = {'method': None, 'service_type': None, 'url': None}
 
 
-@dataclasses.dataclass
-class Group:
+class Group(_struct.Struct):
     """The records of one service on one host."""
 
-    service: str
-    host: str
-    records: list
-    files: list
+    __slots__ = ('service', 'host', 'records', 'files')
 
 
-@dataclasses.dataclass
-class Trace:
-    """Everything found about one request."""
+class Trace(_struct.Struct):
+    """Everything found about one request.
 
-    request_id: str
-    records: list
-    groups: list
-    ids: dict                       # id -> dict(roles, services, ...)
-    parents: list                   # dict(id, relations)
-    memberships: list               # (global id, local id)
-    calls: list
-    first_error: Record | None
-    statuses: list                  # records with an HTTP status
-    passes: int
-    files_scanned: int
-    bytes_scanned: int
-    since: datetime.datetime | None = None
-    until: datetime.datetime | None = None
-    records_found: int = 0          # before the since/until bounds
+    ``ids`` maps each request ID to a dict (roles, services, global_ids,
+    records); ``parents`` lists dicts (id, relations); ``memberships`` the
+    (global ID, local ID) pairs; ``statuses`` the records with an HTTP
+    status; ``records_found`` counts records before since/until.
+    """
+
+    __slots__ = ('request_id', 'records', 'groups', 'ids', 'parents',
+                 'memberships', 'calls', 'first_error', 'statuses', 'passes',
+                 'files_scanned', 'bytes_scanned', 'since', 'until',
+                 'records_found')
+    _defaults = {'since': None, 'until': None, 'records_found': 0}
 
 
 def _decode(data):

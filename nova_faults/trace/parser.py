@@ -42,9 +42,10 @@ seen in real deployments (long lines are cut here with ``...``):
     req-...``) and Python tracebacks printed without a prefix.
 """
 
-import dataclasses
 import datetime
 import re
+
+from nova_faults.trace import _struct
 
 
 REQUEST_ID_PATTERN = (
@@ -126,14 +127,10 @@ def normalize_request_id(value):
     return value if is_request_id(value) else None
 
 
-@dataclasses.dataclass
-class Context:
+class Context(_struct.Struct):
     """The ``[...]`` context bracket of an oslo.log line."""
 
-    global_id: str | None
-    local_id: str | None
-    user_identity: str
-    raw: str
+    __slots__ = ('global_id', 'local_id', 'user_identity', 'raw')
 
 
 def parse_context(bracket):
@@ -201,19 +198,16 @@ def parse_timestamp(text, year=None):
         return None
 
 
-@dataclasses.dataclass
-class Line:
-    """One parsed line: where it came from and what it says."""
+class Line(_struct.Struct):
+    """One parsed line: where it came from and what it says.
 
-    shape: str                      # oslo, syslog, client, plain
-    time: datetime.datetime | None
-    pid: str | None
-    level: str | None
-    logger: str | None
-    context: Context | None
-    message: str
-    host: str | None = None         # syslog only
-    program: str | None = None      # syslog tag, e.g. nova-compute
+    ``shape`` is oslo, syslog, client or plain; ``host`` and ``program``
+    (the syslog tag, e.g. nova-compute) are known for syslog lines only.
+    """
+
+    __slots__ = ('shape', 'time', 'pid', 'level', 'logger', 'context',
+                 'message', 'host', 'program')
+    _defaults = {'host': None, 'program': None}
 
 
 def parse_line(text, year=None):

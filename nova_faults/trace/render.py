@@ -10,7 +10,7 @@ them (``nova-faults-trace ID --format dot | dot -Tsvg > trace.svg``).
 """
 
 import json
-import urllib.parse
+import re
 
 from nova_faults.trace import parser
 
@@ -43,11 +43,14 @@ def _where(service, host):
     return '%s@%s' % (service, host) if host else service
 
 
+_SCHEME_AND_HOST_RE = re.compile(r'^[a-zA-Z][\w+.-]*://[^/?#]*')
+
+
 def _short_url(url):
+    """The path and query of a URL."""
     if not url:
         return ''
-    parts = urllib.parse.urlsplit(url)
-    return parts.path + ('?' + parts.query if parts.query else '')
+    return _SCHEME_AND_HOST_RE.sub('', url) or '/'
 
 
 def _count(number, noun):

@@ -15,11 +15,10 @@ each range owns the lines that *start* inside it, reads on past its end to
 finish the last block, and reads a little before its start for look-behind.
 """
 
-import dataclasses
-import multiprocessing
 import os
 import re
 
+from nova_faults.trace import _struct
 from nova_faults.trace import parser
 from nova_faults.trace import sources as sources_mod
 
@@ -45,28 +44,29 @@ _TRACEBACK_BODY = (b' ', b'\t', b'Traceback (most recent call last):',
 _EXCEPTION_LINE_BRE = re.compile(rb'[A-Za-z_][\w.]*(?:\(\w+\))?(?::|\r?$)')
 
 
-@dataclasses.dataclass
-class Block:
-    """A matching line with the lines that belong with it."""
+class Block(_struct.Struct):
+    """A matching line with the lines that belong with it.
 
-    source: int              # index in the list of sources
-    offset: int              # (uncompressed) offset of ``line`` in the file
-    end: int                 # offset just past the last line of the block
-    line: bytes
-    before: list             # lines before ``line`` (a client's REQ line)
-    after: list              # continuation lines
+    ``source`` is the index of the file in the list of sources, ``offset``
+    the (uncompressed) offset of ``line`` in it and ``end`` the offset just
+    past the block; ``before`` holds the lines leading to ``line`` (a
+    client's REQ line), ``after`` its continuation lines.
+    """
+
+    __slots__ = ('source', 'offset', 'end', 'line', 'before', 'after')
 
 
-@dataclasses.dataclass
-class _Header:
-    """The prefix of a log line, enough to tell its continuation lines."""
+class _Header(_struct.Struct):
+    """The prefix of a log line, enough to tell its continuation lines.
 
-    kind: str                # 'oslo', 'syslog' or 'plain'
-    key: bytes = b''         # time and pid (oslo); host and program (syslog)
-    level: bytes = b''
-    logger: bytes = b''
-    context: bytes = None    # the context bracket, if any
-    rest: bytes = b''        # the message
+    ``kind`` is oslo, syslog or plain; ``key`` the time and pid (oslo) or
+    host and program (syslog); ``context`` the context bracket, if any;
+    ``rest`` the message.
+    """
+
+    __slots__ = ('kind', 'key', 'level', 'logger', 'context', 'rest')
+    _defaults = {'key': b'', 'level': b'', 'logger': b'', 'context': None,
+                 'rest': b''}
 
 
 def _header(line):
@@ -378,6 +378,8 @@ def scan(srcs, request_ids, jobs=None, progress=None, on_error=None):
             if progress is not None and done[0] < size:
                 progress(size - done[0])
     else:
+        # Imported here: a small trace should not pay for it.
+        import multiprocessing
         tasks = _tasks(srcs, needles, split=True)
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context(

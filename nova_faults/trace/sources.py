@@ -14,13 +14,12 @@ given on the command line (``--host-from-dir``, for collected log bundles
 laid out as ``<host>/...``), else from ``--host``.
 """
 
-import bz2
-import dataclasses
 import datetime
-import gzip
-import lzma
+import importlib
 import os
 import re
+
+from nova_faults.trace import _struct
 
 
 PROJECTS = ('nova', 'neutron', 'glance', 'cinder', 'keystone', 'placement',
@@ -56,20 +55,17 @@ _ROTATION_RE = re.compile(
     r'(?:\.(?:gz|bz2|xz))$|(?:[.-]\d{8})$|(?:\.\d+)$'
     r'|(?:\.(?:log|txt|out|err))$')
 
-_MAGIC = ((b'\x1f\x8b', gzip.open), (b'BZh', bz2.open),
-          (b'\xfd7zXZ\x00', lzma.open))
+# First bytes -> module whose open() reads the file; imported when needed.
+_MAGIC = ((b'\x1f\x8b', 'gzip'), (b'BZh', 'bz2'), (b'\xfd7zXZ\x00', 'lzma'))
 
 
-@dataclasses.dataclass
-class Source:
-    """One log file to read."""
+class Source(_struct.Struct):
+    """One log file to read.
 
-    path: str
-    size: int
-    service: str
-    host: str
-    compressed: bool
-    year: int               # for syslog timestamps, which have no year
+    ``year`` is the year of its syslog timestamps, which have none.
+    """
+
+    __slots__ = ('path', 'size', 'service', 'host', 'compressed', 'year')
 
 
 def open_source(path):
@@ -84,10 +80,10 @@ def open_source(path):
     except Exception:
         raw.close()
         raise
-    for magic, opener in _MAGIC:
+    for magic, module in _MAGIC:
         if head.startswith(magic):
             raw.close()
-            return opener(path, 'rb'), True
+            return importlib.import_module(module).open(path, 'rb'), True
     return raw, False
 
 
