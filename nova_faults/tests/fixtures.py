@@ -17,8 +17,10 @@ to create test data: instances (with their instance mapping), services
 deployment's databases (for "a fixed number of queries" assertions).
 """
 
+import atexit
 import json
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -108,7 +110,6 @@ def _template_dir():
     global _TEMPLATE_DIR
     if _TEMPLATE_DIR is None:
         _TEMPLATE_DIR = tempfile.mkdtemp(prefix='nova-faults-templates-')
-        import atexit
         atexit.register(shutil.rmtree, _TEMPLATE_DIR, True)
     return _TEMPLATE_DIR
 
@@ -130,12 +131,15 @@ class Database(fixtures.Fixture):
     ``backend``: ``sqlite``, ``mysql`` or ``postgresql``. ``tree``: None
     for an empty database, ``'api'`` or ``'main'`` to migrate it.
     ``directory``: where SQLite files go (a temporary one by default).
-    Exposes ``url`` and ``name``.
+    ``template``: copy a database migrated once per process (SQLite file,
+    PostgreSQL template) instead of migrating each time (False: run the
+    migrations). Exposes ``url`` and ``name``.
     """
 
     def __init__(self, backend='sqlite', tree=None, directory=None,
-                 tag='db'):
+                 tag='db', template=True):
         super().__init__()
+        self.template = template
         if backend not in BACKENDS:
             raise ValueError('unknown backend %r' % backend)
         self.backend = backend
@@ -152,39 +156,109 @@ class Database(fixtures.Fixture):
                 fixtures.TempDir()).path
             path = os.path.join(directory, self.name + '.sqlite')
             self.url = 'sqlite:///' + path
-            if self.tree:
+            if self.tree and self.template:
                 shutil.copyfile(_sqlite_template(self.tree), path)
+            elif self.tree:
+                migration.upgrade(self.url, self.tree)
             self.addCleanup(db_api.dispose, self.url)
             return
-        engine = _admin_engine(self.backend)
-        with engine.connect() as conn:
-            if self.backend == 'mysql':
-                conn.exec_driver_sql(
-                    'CREATE DATABASE %s CHARACTER SET utf8mb4' % self.name)
-            else:
-                conn.exec_driver_sql('CREATE DATABASE %s' % self.name)
-        engine.dispose()
+        template = None
+        if self.tree and self.backend == 'postgresql' and self.template:
+            template = _postgresql_template(self.tree)
+        _create_database(self.backend, self.name, template)
         self.url = _admin_url(self.backend, self.name)
         self.addCleanup(self._drop)
-        if self.tree:
+        if self.tree and template is None:
             migration.upgrade(self.url, self.tree)
 
     def _drop(self):
         db_api.dispose(self.url)
-        engine = _admin_engine(self.backend)
+        # NOTE: dropping a database costs a checkpoint on PostgreSQL (up to
+        # a second); it is done in the background, and finished before the
+        # test process exits.
+        _drop_later(self.backend, self.name)
+
+
+def _create_database(backend, name, template=None):
+    engine = _admin_engine(backend)
+    try:
+        with engine.connect() as conn:
+            if backend == 'mysql':
+                conn.exec_driver_sql(
+                    'CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
+            elif template:
+                conn.exec_driver_sql('CREATE DATABASE %s TEMPLATE %s'
+                                     % (name, template))
+            else:
+                conn.exec_driver_sql('CREATE DATABASE %s' % name)
+    finally:
+        engine.dispose()
+
+
+def _drop_database(backend, name):
+    engine = _admin_engine(backend)
+    try:
+        with engine.connect() as conn:
+            if backend == 'postgresql':
+                version = conn.exec_driver_sql(
+                    'SHOW server_version_num').scalar()
+                force = ' WITH (FORCE)' if int(version) >= 130000 else ''
+                conn.exec_driver_sql('DROP DATABASE IF EXISTS %s%s'
+                                     % (name, force))
+            else:
+                conn.exec_driver_sql('DROP DATABASE IF EXISTS %s' % name)
+    finally:
+        engine.dispose()
+
+
+_DROPS = queue.Queue()
+_DROPPER = None
+_DROPPER_LOCK = threading.Lock()
+
+
+def _dropper():
+    while True:
+        backend, name = _DROPS.get()
         try:
-            with engine.connect() as conn:
-                if self.backend == 'postgresql':
-                    version = conn.exec_driver_sql(
-                        'SHOW server_version_num').scalar()
-                    force = ' WITH (FORCE)' if int(version) >= 130000 else ''
-                    conn.exec_driver_sql('DROP DATABASE IF EXISTS %s%s' % (
-                        self.name, force))
-                else:
-                    conn.exec_driver_sql('DROP DATABASE IF EXISTS %s'
-                                         % self.name)
+            _drop_database(backend, name)
+        except Exception:
+            pass
         finally:
-            engine.dispose()
+            _DROPS.task_done()
+
+
+def _finish_drops():
+    _DROPS.join()
+
+
+def _drop_later(backend, name):
+    global _DROPPER
+    with _DROPPER_LOCK:
+        if _DROPPER is None:
+            _DROPPER = threading.Thread(target=_dropper, daemon=True,
+                                        name='nova-faults-db-drop')
+            _DROPPER.start()
+            atexit.register(_finish_drops)
+    _DROPS.put((backend, name))
+
+
+_PG_TEMPLATES = {}
+
+
+def _postgresql_template(tree):
+    """A migrated PostgreSQL database to copy, made once per process."""
+    with _TEMPLATE_LOCK:
+        name = _PG_TEMPLATES.get(tree)
+        if name is None:
+            name = 'nf_tmpl_%s_%d_%s' % (
+                tree, os.getpid(),
+                uuidutils.generate_uuid(dashed=False)[:6])
+            _create_database('postgresql', name)
+            url = _admin_url('postgresql', name)
+            migration.upgrade(url, tree)
+            _PG_TEMPLATES[tree] = name
+            atexit.register(_drop_database, 'postgresql', name)
+        return name
 
 
 def make_conf(state_path, overrides=None):
