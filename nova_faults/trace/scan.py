@@ -1,8 +1,10 @@
 """The streaming scan: find the lines that name a request, fast.
 
-Files are read in large binary chunks and searched with ``bytes.find`` for
-the request IDs of interest (``grep -F``'s job, in C); only the lines that
-match are decoded and parsed. Nothing reads a whole file into memory.
+Plain files are mapped into memory (``mmap``: the kernel's page cache,
+read in place, never copied whole into the process) and searched with
+``find`` for the request IDs of interest (``grep -F``'s job, in C);
+compressed files are decompressed in large chunks and searched the same
+way. Only the lines that match are decoded and parsed.
 
 A match is returned as a :class:`Block`: the matching line, the lines that
 continue it (an old ``TRACE`` block, the ``logging_exception_prefix`` lines
@@ -15,6 +17,7 @@ each range owns the lines that *start* inside it, reads on past its end to
 finish the last block, and reads a little before its start for look-behind.
 """
 
+import mmap
 import os
 import re
 
@@ -23,7 +26,8 @@ from nova_faults.trace import parser
 from nova_faults.trace import sources as sources_mod
 
 
-CHUNK_SIZE = 4 << 20          # bytes read at a time
+CHUNK_SIZE = 4 << 20          # bytes decompressed at a time
+WINDOW = 64 << 20             # mapped bytes searched between progress reports
 LOOKBACK = 16 << 10           # already-scanned bytes kept for look-behind
 MAX_BLOCK = 1 << 20           # a record and its continuation, at most
 MAX_LOOKBACK_LINES = 12       # how far back a REQ line is looked for
@@ -316,11 +320,67 @@ def scan_range(index, path, needles, start=0, end=None, progress=None):
             n = keep
 
 
-def _scan_task(task):
-    index, path, needles, start, end = task
+def _map(path):
+    """Map a plain file read-only, or None if it cannot be mapped."""
+    with open(path, 'rb') as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:
+            return None         # empty (or a special file): stream it
+
+
+def scan_mapped(index, m, needles, start=0, end=None, progress=None):
+    """Like :func:`scan_range`, for a plain file mapped in memory.
+
+    A range owns the matches that *start* in ``[start, end)``: the block
+    of a line that straddles two ranges may be found by both, and
+    :func:`scan` keeps one.
+    """
     try:
-        return index, start, list(scan_range(index, path, needles, start,
-                                             end)), None
+        m.madvise(mmap.MADV_SEQUENTIAL)
+    except (AttributeError, OSError):
+        pass
+    size = len(m)
+    end = size if end is None else min(end, size)
+    find = _finder(needles)
+    width = max(len(n) for n in needles)
+    last_end = 0
+    for lo in range(start, end, WINDOW):
+        hi = min(end, lo + WINDOW)
+        for hit in find(m, lo, min(size, hi + width - 1)):
+            if hit < last_end or hit >= hi:
+                continue
+            ls = m.rfind(b'\n', 0, hit) + 1
+            le = m.find(b'\n', hit)
+            le = size if le < 0 else le
+            line = m[ls:le].rstrip(b'\r\n')
+            head = _header(line)
+            after, nxt, _ = _follow(m, min(le + 1, size), size, True, head)
+            before = []
+            if head.kind == 'plain':
+                before = _lookback(m, ls, last_end)
+            yield Block(index, ls, nxt, line, before, after)
+            last_end = nxt
+        if progress is not None:
+            progress(hi - lo)
+
+
+def scan_file(index, path, compressed, needles, start=0, end=None,
+              progress=None):
+    """The blocks of one file (or of a range of a plain file)."""
+    m = None if compressed else _map(path)
+    if m is None:
+        yield from scan_range(index, path, needles, start, end, progress)
+        return
+    with m:
+        yield from scan_mapped(index, m, needles, start, end, progress)
+
+
+def _scan_task(task):
+    index, path, compressed, needles, start, end = task
+    try:
+        return index, start, list(scan_file(index, path, compressed,
+                                            needles, start, end)), None
     except OSError as exc:
         return index, start, [], '%s: %s' % (path, exc.strerror or exc)
 
@@ -330,10 +390,11 @@ def _tasks(srcs, needles, split):
     for index, src in enumerate(srcs):
         if split and not src.compressed and src.size > RANGE_SIZE:
             for start in range(0, src.size, RANGE_SIZE):
-                tasks.append((index, src.path, needles, start,
+                tasks.append((index, src.path, False, needles, start,
                               min(start + RANGE_SIZE, src.size)))
         else:
-            tasks.append((index, src.path, needles, 0, None))
+            tasks.append((index, src.path, src.compressed, needles, 0,
+                          None))
     return tasks
 
 
@@ -361,7 +422,7 @@ def scan(srcs, request_ids, jobs=None, progress=None, on_error=None):
     blocks = []
     if jobs <= 1:
         for task in _tasks(srcs, needles, split=False):
-            index, path = task[0], task[1]
+            index, path, compressed = task[:3]
             size = srcs[index].size
             done = [0]
 
@@ -370,8 +431,8 @@ def scan(srcs, request_ids, jobs=None, progress=None, on_error=None):
                 if progress is not None:
                     progress(n)
             try:
-                blocks.extend(scan_range(index, path, needles,
-                                         progress=report))
+                blocks.extend(scan_file(index, path, compressed, needles,
+                                        progress=report))
             except OSError as exc:
                 if on_error is not None:
                     on_error('%s: %s' % (path, exc.strerror or exc))

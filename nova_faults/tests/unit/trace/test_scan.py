@@ -166,6 +166,10 @@ class ContinuationTest(testtools.TestCase):
                          [b.line.rsplit(b' ', 1)[-1] for b in blocks])
         self.assertEqual(os.path.getsize(path), blocks[-1].end)
 
+    def test_empty_file(self):
+        path = _write(self, 'nova-api.log', '')
+        self.assertEqual([], _blocks([path], [base.NOVA]))
+
     def test_gzip(self):
         text = ('2019-12-02 19:15:36.240 1944 INFO nova.api [None %s a b] '
                 'in a rotated file\n' % base.NOVA) * 3
@@ -190,6 +194,23 @@ class ChunkingTest(testtools.TestCase):
         return roots, [_summary(_blocks([roots[name]], ids))
                        for name, ids in self.CASES]
 
+    def _streamed(self, roots):
+        """The blocks found by the streaming reader (for compressed files)
+        on the plain files, which :func:`scan.scan` maps instead."""
+        got = []
+        for name, ids in self.CASES:
+            srcs = sources.discover([roots[name]], 'here')
+            needles = sorted(i.encode() for i in ids)
+            blocks = []
+            for index, src in enumerate(srcs):
+                blocks.extend(scan.scan_range(index, src.path, needles))
+            got.append(_summary(scan._without_overlaps(blocks)))
+        return got
+
+    def test_streamed_like_mapped(self):
+        roots, expected = self._reference()
+        self.assertEqual(expected, self._streamed(roots))
+
     def test_small_chunks(self):
         roots, expected = self._reference()
         for size in (1, 7, 97, 1000):
@@ -197,9 +218,17 @@ class ChunkingTest(testtools.TestCase):
                 'nova_faults.trace.scan.CHUNK_SIZE', size))
             self.useFixture(fixtures.MonkeyPatch(
                 'nova_faults.trace.scan.LOOKBACK', max(size, 600)))
+            self.assertEqual(expected, self._streamed(roots),
+                             'chunk size %d' % size)
+
+    def test_small_windows(self):
+        roots, expected = self._reference()
+        for size in (1, 40, 333):
+            self.useFixture(fixtures.MonkeyPatch(
+                'nova_faults.trace.scan.WINDOW', size))
             got = [_summary(_blocks([roots[name]], ids))
                    for name, ids in self.CASES]
-            self.assertEqual(expected, got, 'chunk size %d' % size)
+            self.assertEqual(expected, got, 'window %d' % size)
 
     def test_ranges(self):
         roots, expected = self._reference()
@@ -208,17 +237,25 @@ class ChunkingTest(testtools.TestCase):
                 'nova_faults.trace.scan.RANGE_SIZE', size))
             self.useFixture(fixtures.MonkeyPatch(
                 'nova_faults.trace.scan.CHUNK_SIZE', 256))
+            self.useFixture(fixtures.MonkeyPatch(
+                'nova_faults.trace.scan.WINDOW', 100))
             got = []
             for name, ids in self.CASES:
                 srcs = sources.discover([roots[name]], 'here')
                 needles = sorted(i.encode() for i in ids)
                 blocks = []
+                streamed = []
                 for task in scan._tasks(srcs, needles, split=True):
                     _, _, found, error = scan._scan_task(task)
                     self.assertIsNone(error)
                     blocks.extend(found)
+                    index, path, _, _, start, end = task
+                    streamed.extend(scan.scan_range(index, path, needles,
+                                                    start, end))
                 got.append(_summary(scan._without_overlaps(blocks)))
-            self.assertEqual(expected, got, 'range size %d' % size)
+                got.append(_summary(scan._without_overlaps(streamed)))
+            self.assertEqual([x for x in expected for _ in (0, 1)], got,
+                             'range size %d' % size)
 
     def test_worker_processes(self):
         roots, expected = self._reference()
