@@ -195,8 +195,11 @@ class ChunkingTest(testtools.TestCase):
                        for name, ids in self.CASES]
 
     def _streamed(self, roots):
-        """The blocks found by the streaming reader (for compressed files)
-        on the plain files, which :func:`scan.scan` maps instead."""
+        """The blocks found by the streaming reader on plain files.
+
+        :func:`scan.scan` maps plain files; the streaming reader is the
+        one used for compressed files.
+        """
         got = []
         for name, ids in self.CASES:
             srcs = sources.discover([roots[name]], 'here')
