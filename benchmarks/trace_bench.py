@@ -9,10 +9,12 @@ into a temporary directory, hides one failed request in the middle, then
 times, with a warm page cache and the best of ``--repeat`` runs:
 
 * ``grep -F -r REQUEST_ID DIR``, the baseline;
-* ``nova-faults-trace REQUEST_ID DIR --format json`` for the global ID
-  (one pass over the files);
+* ``nova-faults-trace REQUEST_ID DIR --format json`` for the nova-api
+  local ID of a request without a global ID (the usual case: one pass);
+* the same for a global ID given by the client (one pass);
 * the same for the nova-api local ID of that request, whose callees
-  (neutron, cinder) carry another global ID, so a second pass is needed.
+  (neutron, cinder) carry the global ID instead, so a second pass (for
+  that global ID) is needed.
 
 and prints the ratios, then the result as JSON. Example::
 
@@ -122,7 +124,7 @@ class Generator:
         down = global_id or local
         instance = _uuid(r)
         compute = r.choice(('compute1', 'compute2', 'compute3'))
-        kind = 1.0 if global_id else r.random()
+        kind = 1.0 if (global_id or local) else r.random()
         self.line('keystone', 'INFO', 'keystone.common.wsgi',
                   'req-%s %s %s' % (_uuid(r), 'req-' + _uuid(r), user),
                   'GET http://controller/identity/v3/auth/tokens')
@@ -208,19 +210,19 @@ class Generator:
                       '[instance: %s] Took 9.67 seconds to build instance.'
                       % instance)
 
-    def run(self, size, target):
-        half = size // 2
-        planted = False
+    def run(self, size, targets):
+        """Write ``size`` bytes; plant the target requests evenly."""
+        todo = list(targets)
         while self.written < size:
             for _ in range(200):
                 if self.rand.random() < 0.3:
                     self.noise()
                 self.request(fail=self.rand.random() < 0.01)
-            if not planted and self.written >= half:
-                self.request(**target)
-                planted = True
+            if todo and self.written >= size * (
+                    len(targets) - len(todo) + 1) // (len(targets) + 1):
+                self.request(**todo.pop(0))
             self.flush()
-        if not planted:
+        for target in todo:
             self.request(**target)
         self.close()
 
@@ -266,24 +268,29 @@ def main(argv=None):
     root = args.dir or tempfile.mkdtemp(prefix='trace-bench-')
     os.makedirs(root, exist_ok=True)
     rand = random.Random(7)
-    target = {
+    # A failed boot with a client-given global ID, and one without (the
+    # usual case: the callees then carry nova's local ID as their global).
+    targets = [{
         'global_id': 'req-' + _uuid(rand),
         'local': 'req-' + _uuid(rand),
         'neutron': 'req-' + _uuid(rand),
         'cinder': 'req-' + _uuid(rand),
         'fail': True,
-    }
+    }, {
+        'local': 'req-' + _uuid(rand),
+        'fail': True,
+    }]
     marker = root.rstrip(os.sep) + '.target.json'
     try:
         start = time.perf_counter()
         if args.reuse and args.dir and os.path.exists(marker):
             with open(marker) as f:
-                target = json.load(f)
+                targets = json.load(f)
         else:
-            Generator(root).run(args.size_mb << 20, target)
+            Generator(root).run(args.size_mb << 20, targets)
             if args.dir:
                 with open(marker, 'w') as f:
-                    json.dump(target, f)
+                    json.dump(targets, f)
         gen_seconds = time.perf_counter() - start
         total = sum(os.path.getsize(os.path.join(d, n))
                     for d, _, names in os.walk(root) for n in names)
@@ -294,15 +301,18 @@ def main(argv=None):
             trace_cmd += ['--jobs', str(args.jobs)]
         result = {
             'date': time.strftime('%Y-%m-%d'),
+            'load_average': os.getloadavg()[0],
             'size_bytes': total,
             'files': len(FILES),
             'cpus': os.cpu_count(),
             'generate_seconds': round(gen_seconds, 2),
             'runs': [],
         }
-        for label, rid in (('global ID (1 pass)', target['global_id']),
-                           ('local ID under a global ID (2 passes)',
-                            target['local'])):
+        for label, rid in (
+                ('local ID, no global ID (1 pass)', targets[1]['local']),
+                ('global ID (1 pass)', targets[0]['global_id']),
+                ('local ID under a global ID (2 passes)',
+                 targets[0]['local'])):
             grep_cmd = ['grep', '-F', '-r', '--', rid, root]
             # Alternate the two commands so that a busy machine slows both.
             grep_times, trace_times = [], []
@@ -326,7 +336,7 @@ def main(argv=None):
                 'passes': doc['summary']['passes'],
             }
             result['runs'].append(run)
-            print('%-40s grep -F %.3fs  nova-faults-trace %.3fs  ratio %.2f '
+            print('%-38s grep -F %.3fs  nova-faults-trace %.3fs  ratio %.2f '
                   '(%d records, %d services, %d passes)' % (
                       label, g_best, t_best, run['ratio'], run['records'],
                       run['services'], run['passes']))
