@@ -1,0 +1,407 @@
+"""A small demo deployment that tells the story of the seed documents.
+
+``populate(conf)`` (behind ``nova-faults-manage demo`` and
+``nova-faults-api --demo``) writes, in the first cell:
+
+* compute services ``compute1`` and ``compute2`` and a conductor;
+* servers of project ``demo`` (user ``demo``):
+
+  - ``vm1`` (ACTIVE): a ``create`` that succeeded, then the ``resize``
+    of the faults guide that failed in the scheduler with NoValidHost
+    (events ``conductor_migrate_server`` and ``cold_migrate``, with
+    details and tracebacks); the server stays ACTIVE, so only its actions
+    tell why;
+  - ``vm2`` (ERROR): a ``create`` that failed with NoValidHost, and the
+    instance fault shown with the server;
+  - ``vm3`` (ACTIVE): a ``live-migration`` that failed on the hypervisor
+    with an error that is not the library's: its details are only the
+    class name, and the credentials in its text are scrubbed from the
+    admin-only traceback and fault details;
+  - ``vm4`` (deleted): ``create``, ``stop`` and ``delete``; its history
+    stays readable from microversion 2.21.
+
+Actions, events and faults are written **through the recording library**
+(:mod:`nova_faults.recording`), by small stand-ins for a conductor and a
+compute service, exactly as real services would; instances, services and
+mappings through the data layer. Identifiers are derived from fixed names
+(UUID 5), so running it twice changes nothing.
+
+Extending it: add a function ``step(demo)`` to :data:`STEPS`; ``demo`` is
+a :class:`Demo` with the configuration, contexts, the target cell and
+helpers (:meth:`Demo.server`, :meth:`Demo.service`, :meth:`Demo.request`,
+:meth:`Demo.once`) that make a step idempotent.
+"""
+
+import json
+import sys
+import uuid
+
+from oslo_utils import timeutils
+
+from nova_faults import cells
+from nova_faults import context as nf_context
+from nova_faults.db import api as db_api
+from nova_faults import exception
+from nova_faults import recording
+
+PROJECT_ID = 'demo'
+USER_ID = 'demo'
+
+# All demo identifiers are UUID 5s in this namespace.
+NAMESPACE = uuid.UUID('8e4c6f3e-5b1a-4d55-9a3b-6e2f0c1d7a90')
+
+
+def demo_uuid(name):
+    """The fixed UUID of a demo object called ``name``."""
+    return str(uuid.uuid5(NAMESPACE, name))
+
+
+def demo_request_id(name):
+    """The fixed request ID (``req-<uuid>``) of a demo request."""
+    return 'req-' + demo_uuid('request:' + name)
+
+
+# ---------------------------------------------------------------------------
+# What the demo services raise
+# ---------------------------------------------------------------------------
+
+
+class NoValidHost(exception.NovaFaultsException):
+    msg_fmt = 'No valid host was found. %(reason)s'
+
+
+class LibvirtError(Exception):
+    """Stands for a hypervisor driver's own exception (not the library's)."""
+
+
+# ---------------------------------------------------------------------------
+# Stand-ins for the services doing the work
+# ---------------------------------------------------------------------------
+
+
+class Conductor(recording.Recorder):
+    """Records events as Nova's conductor does."""
+
+    def schedule_and_build_instances(self, context, instance, hosts):
+        with self.event_reporter(context,
+                                 'conductor_schedule_and_build_instances',
+                                 instance):
+            if not hosts:
+                raise NoValidHost(reason='There are not enough hosts '
+                                         'available.')
+
+    @recording.wrap_instance_event(prefix='conductor')
+    def migrate_server(self, context, instance, flavor):
+        self._cold_migrate(context, instance, flavor)
+
+    def _cold_migrate(self, context, instance, flavor):
+        with self.event_reporter(context, 'cold_migrate', instance):
+            raise NoValidHost(reason='There are not enough hosts '
+                                     'available.')
+
+    @recording.wrap_instance_event(prefix='conductor')
+    def live_migrate_instance(self, context, instance, destination):
+        pass
+
+
+class Compute(recording.Recorder):
+    """Records events as Nova's compute service does."""
+
+    @recording.wrap_instance_event(prefix='compute')
+    def build_and_run_instance(self, context, instance):
+        pass
+
+    @recording.wrap_instance_event(prefix='compute')
+    def stop_instance(self, context, instance):
+        pass
+
+    @recording.wrap_instance_event(prefix='compute')
+    def terminate_instance(self, context, instance):
+        pass
+
+    @recording.wrap_instance_event(prefix='compute')
+    def live_migration(self, context, instance, destination):
+        raise LibvirtError(
+            'operation failed: migration to qemu+tls://%s/system failed: '
+            'cannot open rbd://cinder:AQBzN2Rh+secret@ceph-mon:6789 '
+            '(auth_token=gAAAAABdemo)' % destination)
+
+
+# ---------------------------------------------------------------------------
+# The deployment being filled
+# ---------------------------------------------------------------------------
+
+
+def flavor_json(flavorid, name, vcpus, memory_mb, root_gb):
+    """Nova's ``instance_extra.flavor`` JSON for a flavor."""
+    data = {'id': int(flavorid), 'flavorid': flavorid, 'name': name,
+            'vcpus': vcpus, 'memory_mb': memory_mb, 'root_gb': root_gb,
+            'ephemeral_gb': 0, 'swap': 0, 'rxtx_factor': 1.0,
+            'vcpu_weight': 0, 'disabled': False, 'is_public': True,
+            'extra_specs': {}, 'description': None}
+    return json.dumps({'cur': {'nova_object.name': 'Flavor',
+                               'nova_object.namespace': 'nova',
+                               'nova_object.version': '1.2',
+                               'nova_object.data': data},
+                       'old': None, 'new': None})
+
+
+def network_info(name, address):
+    """Nova's network info cache JSON with one port on ``private``."""
+    return json.dumps([{
+        'id': demo_uuid('port:' + name),
+        'address': 'fa:16:3e:%02x:%02x:%02x' % tuple(
+            uuid.UUID(demo_uuid('mac:' + name)).bytes[:3]),
+        'network': {'id': demo_uuid('network:private'), 'label': 'private',
+                    'subnets': [{'cidr': '10.0.0.0/24', 'ips': [{
+                        'address': address, 'type': 'fixed', 'version': 4,
+                        'floating_ips': []}]}]}}])
+
+
+M1_TINY = ('1', 'm1.tiny', 1, 512, 1)
+IMAGE_ID = demo_uuid('image:cirros')
+
+
+class Demo:
+    """The deployment the steps fill, and what they made.
+
+    ``cell`` is the first cell (the embedded ``cell1`` by default).
+    ``servers`` and ``requests`` collect what was made, for the summary.
+    """
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.admin = nf_context.get_admin_context()
+        self.admin.api_db = db_api.get_api_context_manager(conf)
+        mappings = [cell for cell in cells.get_cell_mappings(
+            self.admin, conf, use_cache=False)
+            if cell['uuid'] != '00000000-0000-0000-0000-000000000000']
+        if not mappings:
+            raise exception.ConfigInvalid(
+                reason='there is no cell to put the demo in; run '
+                       '"nova-faults-manage cell create" first')
+        self.cell = mappings[0]
+        self.servers = []
+        self.requests = []
+        self.conductor = Conductor(host='conductor')
+        self.compute1 = Compute(host='compute1')
+        self.compute2 = Compute(host='compute2')
+
+    def cell_context(self, ctx=None):
+        """``ctx`` (default: admin) bound to the demo cell."""
+        return cells.cell_context(ctx or self.admin, self.cell,
+                                  conf=self.conf)
+
+    # -- services and servers ----------------------------------------------
+
+    def service(self, host, binary, **values):
+        """Create a service (and host mapping) unless it exists."""
+        ctx = self.cell_context()
+        try:
+            return db_api.service_get_by_host_and_binary(ctx, host, binary)
+        except exception.ServiceNotFound:
+            pass
+        now = timeutils.utcnow()
+        values = dict({'host': host, 'binary': binary, 'report_count': 1,
+                       'last_seen_up': now, 'updated_at': now,
+                       'uuid': demo_uuid('service:%s:%s' % (host, binary))},
+                      **values)
+        row = db_api.service_create(ctx, values)
+        if binary == 'nova-compute':
+            try:
+                db_api.host_mapping_get_by_host(self.admin, host)
+            except exception.HostMappingNotFound:
+                db_api.host_mapping_create(self.admin, host,
+                                           self.cell['uuid'])
+        return row
+
+    def server(self, name, address, **values):
+        """Create server ``name`` of project demo unless it exists.
+
+        Returns ``(row, created)``.
+        """
+        server_uuid = demo_uuid('server:' + name)
+        try:
+            mapping = db_api.instance_mapping_get_by_instance_uuid(
+                self.admin, server_uuid)
+        except exception.InstanceMappingNotFound:
+            mapping = None
+        ctx = self.cell_context()
+        if mapping is not None:
+            row = db_api.instance_get_by_uuid(ctx, server_uuid,
+                                              read_deleted='yes')
+            self.servers.append(row)
+            return row, False
+        row = dict(
+            uuid=server_uuid, project_id=PROJECT_ID, user_id=USER_ID,
+            display_name=name, hostname=name, display_description=None,
+            vm_state='active', task_state=None, power_state=1,
+            image_ref=IMAGE_ID, launch_index=0,
+            reservation_id='r-' + server_uuid[:8], availability_zone='nova',
+            config_drive='', progress=0, locked=False,
+            launched_at=timeutils.utcnow(), flavor=flavor_json(*M1_TINY),
+            memory_mb=M1_TINY[3], vcpus=M1_TINY[2], root_gb=M1_TINY[4],
+            ephemeral_gb=0, network_info=network_info(name, address),
+            metadata={'purpose': 'nova-faults demo'})
+        row.update(values)
+        row = db_api.instance_create(ctx, row)
+        db_api.instance_mapping_create(self.admin, {
+            'instance_uuid': server_uuid, 'cell_uuid': self.cell['uuid'],
+            'project_id': PROJECT_ID, 'user_id': USER_ID})
+        self.servers.append(row)
+        return row, True
+
+    # -- requests ------------------------------------------------------------
+
+    def request(self, name):
+        """The context of demo request ``name``, made by user demo.
+
+        As in Nova, the services doing the work receive the requester's
+        context (with its request ID), bound here to the demo cell.
+        """
+        ctx = nf_context.RequestContext(
+            user_id=USER_ID, project_id=PROJECT_ID, is_admin=False,
+            roles=['member', 'reader'], request_id=demo_request_id(name))
+        ctx.api_db = self.admin.api_db
+        return self.cell_context(ctx)
+
+    def once(self, name, server, action):
+        """Start action ``action`` of request ``name`` unless it exists.
+
+        Returns the request context, or None when the action was already
+        recorded (by an earlier run).
+        """
+        ctx = self.request(name)
+        self.requests.append((server, action, ctx.request_id))
+        if db_api.action_get_by_request_id(ctx, server['uuid'],
+                                           ctx.request_id):
+            return None
+        recording.record_action_start(ctx, server, action)
+        return ctx
+
+
+# ---------------------------------------------------------------------------
+# The steps
+# ---------------------------------------------------------------------------
+
+
+def add_services(demo):
+    demo.service('conductor', 'nova-conductor')
+    demo.service('scheduler', 'nova-scheduler')
+    demo.service('compute1', 'nova-compute')
+    demo.service('compute2', 'nova-compute')
+
+
+def _create(demo, server, name, compute):
+    ctx = demo.once(name + ':create', server, 'create')
+    if ctx is not None:
+        demo.conductor.schedule_and_build_instances(ctx, server,
+                                                    [compute.host])
+        compute.build_and_run_instance(ctx, server)
+
+
+def add_vm1_failed_resize(demo):
+    """Seed 000: a resize that failed in the scheduler; still ACTIVE."""
+    server, _created = demo.server('vm1', '10.0.0.11', host='compute1',
+                                   node='compute1')
+    _create(demo, server, 'vm1', demo.compute1)
+    ctx = demo.once('vm1:resize', server, 'resize')
+    if ctx is not None:
+        try:
+            demo.conductor.migrate_server(ctx, server, 'm1.small')
+        except NoValidHost:
+            pass  # The server stays ACTIVE on its host: no fault.
+
+
+def add_vm2_error_with_fault(demo):
+    """A server whose build found no host: ERROR, with a fault."""
+    server, _created = demo.server('vm2', '10.0.0.12', vm_state='error',
+                                   power_state=0, launched_at=None)
+    ctx = demo.once('vm2:create', server, 'create')
+    if ctx is not None:
+        try:
+            demo.conductor.schedule_and_build_instances(ctx, server, [])
+        except NoValidHost as exc:
+            demo.conductor.add_instance_fault_from_exc(
+                ctx, server, exc, exc_info=sys.exc_info())
+
+
+def add_vm3_failed_live_migration(demo):
+    """A hypervisor error: details are only its class name."""
+    server, _created = demo.server('vm3', '10.0.0.13', host='compute2',
+                                   node='compute2')
+    _create(demo, server, 'vm3', demo.compute2)
+    ctx = demo.once('vm3:live-migration', server, 'live-migration')
+    if ctx is not None:
+        demo.conductor.live_migrate_instance(ctx, server, 'compute1')
+        try:
+            demo.compute2.live_migration(ctx, server, 'compute1')
+        except LibvirtError as exc:
+            # NOTE: as Nova's compute manager, the fault is recorded too;
+            # the server is rolled back to ACTIVE, so it is not shown.
+            demo.compute2.add_instance_fault_from_exc(
+                ctx, server, exc, exc_info=sys.exc_info())
+
+
+def add_vm4_deleted(demo):
+    """A deleted server whose history stays readable from 2.21."""
+    server, _created = demo.server('vm4', '10.0.0.14', host='compute1',
+                                   node='compute1')
+    _create(demo, server, 'vm4', demo.compute1)
+    ctx = demo.once('vm4:stop', server, 'stop')
+    if ctx is not None:
+        demo.compute1.stop_instance(ctx, server)
+    ctx = demo.once('vm4:delete', server, 'delete')
+    if ctx is not None:
+        demo.compute1.terminate_instance(ctx, server)
+        cctx = demo.cell_context()
+        db_api.instance_update(cctx, server['uuid'], {
+            'vm_state': 'deleted', 'power_state': 0,
+            'terminated_at': timeutils.utcnow()})
+        db_api.instance_destroy(cctx, server['uuid'])
+        db_api.instance_mapping_update(demo.admin, server['uuid'],
+                                       {'queued_for_delete': True})
+
+
+#: The steps of :func:`populate`, in order; each takes a :class:`Demo`.
+STEPS = [
+    add_services,
+    add_vm1_failed_resize,
+    add_vm2_error_with_fault,
+    add_vm3_failed_live_migration,
+    add_vm4_deleted,
+]
+
+
+def summary(demo):
+    """The lines printed at the end: servers, then requests."""
+    lines = ['Demo deployment in cell %s (%s), project %s, user %s.'
+             % (demo.cell['name'], demo.cell['uuid'], PROJECT_ID, USER_ID),
+             '', 'Servers:']
+    seen = set()
+    for server in demo.servers:
+        if server['uuid'] in seen:
+            continue
+        seen.add(server['uuid'])
+        lines.append('  %-4s %s' % (server['display_name'], server['uuid']))
+    lines += ['', 'Requests (server, action, request ID):']
+    for server, action, request_id in demo.requests:
+        lines.append('  %-4s %-15s %s' % (server['display_name'], action,
+                                           request_id))
+    return lines
+
+
+def populate(conf, steps=None, out=None):
+    """Fill the deployment configured in ``conf`` with the demo data.
+
+    Idempotent. Prints the server IDs and request IDs it made (to
+    ``out``, default standard output) and returns None (success).
+    """
+    demo = Demo(conf)
+    for step in (STEPS if steps is None else steps):
+        step(demo)
+    out = out or sys.stdout
+    for line in summary(demo):
+        out.write(line + '\n')
+    out.flush()
+    return None
