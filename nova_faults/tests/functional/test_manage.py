@@ -1,0 +1,204 @@
+"""``nova-faults-manage`` db sync, cell create and cell list on every
+backend, and the refusal to migrate a database nova-faults did not make.
+"""
+
+import io
+import os
+import subprocess
+import sys
+
+import fixtures
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+import testtools
+
+from nova_faults.cmd import manage
+from nova_faults import context as nf_context
+from nova_faults.db import api as db_api
+from nova_faults.db import migration
+from nova_faults.db import migrations
+from nova_faults.tests import fixtures as nf_fixtures
+
+
+class ManageTestMixin:
+
+    backend = 'sqlite'
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.api_db = self.useFixture(nf_fixtures.Database(
+            self.backend, directory=self.tmp, tag='api'))
+        self.cell_db = self.useFixture(nf_fixtures.Database(
+            self.backend, directory=self.tmp, tag='cell'))
+        self.config = os.path.join(self.tmp, 'nova-faults.conf')
+        with open(self.config, 'w') as handle:
+            handle.write('[DEFAULT]\nstate_path = %s\n'
+                         '[api_database]\nconnection = %s\n'
+                         % (self.tmp, self.api_db.url))
+
+    def manage(self, *args):
+        out, err = io.StringIO(), io.StringIO()
+        with fixtures.MonkeyPatch('sys.stdout', out), \
+                fixtures.MonkeyPatch('sys.stderr', err):
+            code = manage.main(['--config-file', self.config] + list(args))
+        return code, out.getvalue(), err.getvalue()
+
+    def tables(self, url):
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            return set(sa.inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    def test_sync_create_list(self):
+        code, out, err = self.manage('db', 'sync')
+        self.assertEqual(0, code, err)
+        self.assertIn('cell_mappings', self.tables(self.api_db.url))
+        self.assertIn(migrations.VERSION_TABLE, self.tables(self.api_db.url))
+
+        code, out, err = self.manage(
+            'cell', 'create', '--name', 'cell1',
+            '--database-connection', self.cell_db.url)
+        self.assertEqual(0, code, err)
+        cell_uuid = out.strip()
+        self.assertTrue(uuidutils.is_uuid_like(cell_uuid), out)
+        self.assertNotIn('instances', self.tables(self.cell_db.url))
+
+        code, out, err = self.manage('db', 'sync')
+        self.assertEqual(0, code, err)
+        self.assertIn('instances', self.tables(self.cell_db.url))
+        self.assertEqual(migration.head('main'),
+                         migration.get_version(self.cell_db.url, 'main'))
+        # Idempotent.
+        self.assertEqual(0, self.manage('db', 'sync')[0])
+
+        code, out, err = self.manage('cell', 'list')
+        self.assertEqual(0, code, err)
+        self.assertIn(cell_uuid, out)
+        self.assertIn('cell1', out)
+        self.assertIn('| Name ', out)
+
+        code, out, err = self.manage('db', 'version')
+        self.assertEqual(0, code, err)
+        self.assertIn('cell1: %s' % migration.head('main'), out)
+
+    def test_list_masks_passwords(self):
+        self.assertEqual(0, self.manage('db', 'sync')[0])
+        code, out, err = self.manage(
+            'cell', 'create', '--name', 'remote', '--database-connection',
+            'mysql+pymysql://nova:s3cr3t@db.example.org/nova_cell9',
+            '--transport-url', 'rabbit://nova:r4bbit@mq.example.org:5672/')
+        self.assertEqual(0, code, err)
+        code, out, err = self.manage('cell', 'list')
+        self.assertEqual(0, code, err)
+        self.assertNotIn('s3cr3t', out)
+        self.assertNotIn('r4bbit', out)
+        self.assertIn('mysql+pymysql://nova:***@db.example.org/nova_cell9',
+                      out)
+
+    def test_bad_url(self):
+        self.assertEqual(0, self.manage('db', 'sync')[0])
+        code, out, err = self.manage('cell', 'create', '--name', 'x',
+                                     '--database-connection', 'not a url')
+        self.assertEqual(manage.USAGE, code)
+        self.assertEqual('', out)
+
+    def test_usage(self):
+        with fixtures.MonkeyPatch('sys.stderr', io.StringIO()):
+            self.assertEqual(2, self.manage('cell')[0])
+            self.assertEqual(2, self.manage('bogus')[0])
+
+    def _make_foreign(self, url, table):
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    'CREATE TABLE %s (id INTEGER PRIMARY KEY)' % table)
+        finally:
+            engine.dispose()
+
+    def test_refuses_foreign_api_database(self):
+        self._make_foreign(self.api_db.url, 'cell_mappings')
+        code, out, err = self.manage('db', 'sync')
+        self.assertEqual(manage.REFUSED, code)
+        self.assertIn('never migrates a database it did not create', err)
+        self.assertEqual({'cell_mappings'}, self.tables(self.api_db.url))
+
+    def test_refuses_foreign_cell_database(self):
+        self.assertEqual(0, self.manage('db', 'sync')[0])
+        self._make_foreign(self.cell_db.url, 'instances')
+        self.assertEqual(0, self.manage(
+            'cell', 'create', '--name', 'nova-cell',
+            '--database-connection', self.cell_db.url)[0])
+        code, out, err = self.manage('db', 'sync')
+        self.assertEqual(manage.REFUSED, code)
+        self.assertIn('instances', err)
+        self.assertIn('not created by nova-faults', err)
+        self.assertEqual({'instances'}, self.tables(self.cell_db.url))
+
+
+class SQLiteManageTestCase(ManageTestMixin, testtools.TestCase):
+    backend = 'sqlite'
+
+    def test_console_script_exit_codes(self):
+        env = dict(os.environ, PYTHONPATH=os.getcwd())
+        run = [sys.executable, '-m', 'nova_faults.cmd.manage',
+               '--config-file', self.config]
+        result = subprocess.run(run + ['db', 'sync'], env=env,
+                                capture_output=True, text=True)
+        self.assertEqual(0, result.returncode, result.stderr)
+        result = subprocess.run(run + ['cell', 'list'], env=env,
+                                capture_output=True, text=True)
+        self.assertEqual(0, result.returncode, result.stderr)
+        result = subprocess.run(run + ['nope'], env=env,
+                                capture_output=True, text=True)
+        self.assertEqual(2, result.returncode)
+
+    def test_unreachable_cell_fails_without_leaking(self):
+        self.assertEqual(0, self.manage('db', 'sync')[0])
+        self.manage('cell', 'create', '--name', 'gone',
+                    '--database-connection',
+                    'mysql+pymysql://u:pa55@127.0.0.1:1/x')
+        code, out, err = self.manage('db', 'sync')
+        self.assertEqual(manage.FAILURE, code)
+        self.assertNotIn('pa55', err + out)
+        self.assertIn('could not be migrated', err)
+
+
+class MySQLManageTestCase(ManageTestMixin, testtools.TestCase):
+    backend = 'mysql'
+
+
+class PostgreSQLManageTestCase(ManageTestMixin, testtools.TestCase):
+    backend = 'postgresql'
+
+
+class EmbeddedDefaultTestCase(testtools.TestCase):
+
+    def test_ensure_embedded(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        state = os.path.join(tmp, 'state')
+        conf = nf_fixtures.make_conf(state)
+        self.assertTrue(migration.ensure_embedded(conf))
+        self.assertTrue(migration.ensure_embedded(conf))
+        api_url = db_api.api_connection_url(conf)
+        self.addCleanup(db_api.dispose)
+        self.assertEqual('sqlite:///' + os.path.join(
+            state, 'nova_faults_api.sqlite'), api_url)
+        ctx = nf_context.get_admin_context()
+        ctx.api_db = db_api.get_api_context_manager(conf)
+        cells = db_api.cell_mapping_get_all(ctx)
+        self.assertEqual(['cell1'], [c['name'] for c in cells])
+        self.assertEqual('sqlite:///' + os.path.join(
+            state, 'nova_faults_cell1.sqlite'),
+            cells[0]['database_connection'])
+        self.assertEqual(migration.head('main'), migration.get_version(
+            cells[0]['database_connection'], 'main'))
+
+    def test_configured_database_is_not_touched(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf = nf_fixtures.make_conf(tmp, overrides={
+            ('api_database', 'connection'): 'sqlite:///%s/x.sqlite' % tmp})
+        self.assertFalse(migration.ensure_embedded(conf))
+        self.assertFalse(os.path.exists(os.path.join(tmp, 'x.sqlite')))
