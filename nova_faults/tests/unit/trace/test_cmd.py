@@ -402,3 +402,20 @@ class ProgressBarTest(testtools.TestCase):
         self.assertIn('100% 4/4 MB, pass 2', stream.getvalue())
         bar.close()
         self.assertTrue(stream.getvalue().endswith('\r\033[K'))
+
+
+class IsolationTest(testtools.TestCase):
+
+    def test_tracer_knows_no_database(self):
+        # NOTE: DESIGN.md: the tracer reads logs and knows no database. A
+        # fresh interpreter shows what importing it really pulls in.
+        import subprocess
+        import sys
+        code = ('import sys, nova_faults.cmd.trace; print("\\n".join('
+                'sorted(sys.modules)))')
+        out = subprocess.run([sys.executable, '-c', code], check=True,
+                             capture_output=True, text=True).stdout.split()
+        for prefix in ('nova_faults.db', 'nova_faults.api',
+                       'nova_faults.objects', 'oslo_', 'sqlalchemy',
+                       'webob'):
+            self.assertEqual([], [m for m in out if m.startswith(prefix)])
