@@ -81,6 +81,15 @@ def fault_response(status, message, headers=None):
     return response
 
 
+def raw_uri(req):
+    """The request URI as received (for logs; never fails to decode)."""
+    environ = req.environ
+    uri = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
+    if environ.get('QUERY_STRING'):
+        uri += '?' + environ['QUERY_STRING']
+    return uri
+
+
 def request_id(req):
     """The local request ID of ``req`` (None outside the id middleware)."""
     return req.environ.get(REQUEST_ID_ENVIRON_KEY)
@@ -102,7 +111,7 @@ def unexpected(req, exc):
     the request ID, never the exception's text.
     """
     LOG.error('Unexpected exception in API method %s %s',
-              req.method, req.path_qs, exc_info=exc)
+              req.method, raw_uri(req), exc_info=exc)
     req_id = request_id(req)
     if req_id:
         support = ('Please contact the administrator and give them this '
@@ -134,7 +143,7 @@ def from_exception(req, exc):
             message = _with_request_id(message, req)
         else:
             LOG.info('%s %s returned with HTTP %d: %s', req.method,
-                     req.path_qs, code, message)
+                     raw_uri(req), code, message)
         return fault_response(code, message, headers=exc.headers)
     if isinstance(exc, webob.exc.HTTPException) and exc.status_int >= 400:
         code = exc.status_int

@@ -118,7 +118,10 @@ class APIRouter:
         return None, None, None
 
     def dispatch(self, req):
-        route, urlvars, url_project_id = self._find(req.path_info)
+        path = wsgi_util.path_info(req)
+        # NOTE: a path that is not UTF-8 names nothing we serve: 404.
+        route, urlvars, url_project_id = (
+            self._find(path) if path is not None else (None, None, None))
         if route is None:
             raise webob.exc.HTTPNotFound()
         handler = route.methods.get(req.method)
@@ -175,8 +178,11 @@ class VersionsApp:
                     headers={'Allow': 'GET'})
             if self.document == 'v2.1':
                 return versions.show(req)
-            if req.path_info in ('', '/'):
+            path = wsgi_util.path_info(req)
+            if path in ('', '/'):
                 return versions.index(req)
+            if path is None:
+                raise webob.exc.HTTPNotFound()
             return versions.multi(req)
         except Exception as exc:
             return faults.from_exception(req, exc)

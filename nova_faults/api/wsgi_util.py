@@ -47,6 +47,14 @@ def get_conf(req):
     return req.environ[CONF_KEY]
 
 
+def path_info(req):
+    """``req.path_info`` decoded, or None when it is not valid UTF-8."""
+    try:
+        return req.path_info
+    except UnicodeDecodeError:
+        return None
+
+
 def url_join(*parts):
     """Join URL parts with single slashes, as Nova's ``common.url_join``.
 

@@ -454,6 +454,15 @@ class TestRouting(PipelineTestCase):
         self.assertFault(self.api.get('/not-a-project/test/context'), 404,
                          'itemNotFound')
 
+    def test_path_not_utf8_is_404(self):
+        for path in ('/v2.1/%ff', '/v2.1/test/things/%ff', '/%ff/x'):
+            resp = self.api.get(path, absolute=True)
+            self.assertFault(resp, 404, 'itemNotFound')
+
+    def test_query_not_utf8_is_400(self):
+        self.assertFault(self.api.get('/test/query?limit=%ff'), 400,
+                         'badRequest', 'Query string is not UTF-8 encoded')
+
     def test_project_version_document(self):
         resp = self.api.get('/%s/' % self.api.project_id)
         self.assertEqual(200, resp.status_int)

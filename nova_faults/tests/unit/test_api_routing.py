@@ -121,3 +121,26 @@ class TestPasteFiles(testtools.TestCase):
                                     shallow=False),
                         'etc/nova_faults/api-paste.ini and '
                         'nova_faults/api/api-paste.ini differ')
+
+
+class TestMiddlewareImports(testtools.TestCase):
+
+    def test_middleware_does_not_import_the_data_layer(self):
+        # NOTE: oslo.versionedobjects pulls in oslo.messaging and eventlet;
+        # a service loading only our middleware must not pay for that.
+        import subprocess
+        import sys
+        script = (
+            'import sys\n'
+            'import nova_faults.api.middleware.auth\n'
+            'import nova_faults.api.middleware.fault_wrap\n'
+            'import nova_faults.api.middleware.microversion\n'
+            'import nova_faults.api.middleware.request_id\n'
+            'import nova_faults.api.middleware.request_log\n'
+            'print(sorted(m for m in sys.modules if m.startswith((\n'
+            '    "oslo_versionedobjects", "oslo_messaging", "eventlet",\n'
+            '    "nova_faults.objects", "nova_faults.db"))))\n')
+        out = subprocess.run([sys.executable, '-c', script],
+                             capture_output=True, timeout=120)
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.assertEqual(b'[]', out.stdout.strip())
