@@ -144,3 +144,40 @@ class TestMiddlewareImports(testtools.TestCase):
                              capture_output=True, timeout=120)
         self.assertEqual(0, out.returncode, out.stderr)
         self.assertEqual(b'[]', out.stdout.strip())
+
+
+class TestFindPasteFile(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        import fixtures
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def _conf(self, paste=None, with_file=False):
+        from nova_faults import conf as nf_conf
+        conf_file = os.path.join(self.tmp, 'nova-faults.conf')
+        with open(conf_file, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n' % self.tmp)
+            if paste:
+                f.write('[api]\napi_paste_config = %s\n' % paste)
+        if with_file:
+            with open(os.path.join(self.tmp, 'api-paste.ini'), 'w') as f:
+                f.write('[composite:main]\n')
+        return nf_conf.load(['--config-file', conf_file],
+                            default_config_files=[])
+
+    def test_default_falls_back_to_the_package_copy(self):
+        self.assertEqual(deploy.PACKAGE_PASTE_FILE,
+                         deploy.find_paste_file(self._conf()))
+
+    def test_relative_found_beside_the_configuration(self):
+        self.assertEqual(os.path.join(self.tmp, 'api-paste.ini'),
+                         deploy.find_paste_file(self._conf(with_file=True)))
+
+    def test_absolute(self):
+        path = os.path.join(self.tmp, 'api-paste.ini')
+        self.assertEqual(path, deploy.find_paste_file(
+            self._conf(paste=path, with_file=True)))
+        # A missing absolute file falls back (with a warning).
+        self.assertEqual(deploy.PACKAGE_PASTE_FILE, deploy.find_paste_file(
+            self._conf(paste=os.path.join(self.tmp, 'missing.ini'))))
