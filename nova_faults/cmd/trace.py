@@ -63,7 +63,9 @@ examples:
 
 def _iso_time(value):
     try:
-        parsed = datetime.datetime.fromisoformat(value.strip())
+        value = value.strip()
+        parsed = datetime.datetime.fromisoformat(
+            value[:-1] if value.endswith('Z') else value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             'not an ISO 8601 time: %r (expected e.g. 2019-12-02T19:15:35)'

@@ -181,6 +181,8 @@ def parse_timestamp(text, year=None):
     """
     if text[:1].isdigit():
         text = text.replace(',', '.')
+        if text.endswith('Z'):
+            text = text[:-1]        # Python 3.10 does not take the Z
         try:
             value = datetime.datetime.fromisoformat(text)
         except ValueError:
