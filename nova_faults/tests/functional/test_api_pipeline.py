@@ -265,6 +265,20 @@ class TestFaults(PipelineTestCase):
         self.assertEqual('7', resp.json['overLimit']['retryAfter'])
         self.assertEqual('7', resp.headers['Retry-After'])
 
+    def test_413_body_too_large(self):
+        # The option is registered by the sizelimit filter at load time.
+        self.conf.set_override('max_request_body_size', 64,
+                               group='oslo_middleware')
+        resp = self.api.put('/test/things/abc',
+                            {'thing': {'name': 'x' * 100}})
+        self.assertFault(
+            resp, 413, 'overLimit',
+            'Request is too large. Larger than max_request_body_size '
+            '(64).')
+        self.assertRequestIds(resp)
+        self.assertEqual(200, self.api.put(
+            '/test/things/abc', {'thing': {'name': 'ok'}}).status_int)
+
     def test_500_shows_class_and_request_id_only(self):
         logger = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
         resp = self.api.get('/test/boom')

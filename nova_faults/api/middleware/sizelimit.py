@@ -1,0 +1,30 @@
+"""Refuse request bodies larger than ``[oslo_middleware]
+max_request_body_size`` (112 KiB by default), as Nova's pipeline does.
+
+oslo.middleware's limiter with one change: the refusal is a Nova fault
+(413 ``overLimit``) instead of webob's HTML page. A body without a
+Content-Length is read through oslo's ``LimitingReader``, whose 413 the
+router turns into the same fault.
+"""
+
+from oslo_middleware import sizelimit
+import webob.dec
+
+from nova_faults.api import faults
+from nova_faults.api.middleware import base
+
+
+class RequestBodySizeLimiter(base.Middleware,
+                             sizelimit.RequestBodySizeLimiter):
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        max_size = self._conf_get('max_request_body_size')
+        if req.content_length is not None and req.content_length > max_size:
+            return faults.fault_response(
+                413, 'Request is too large. Larger than '
+                     'max_request_body_size (%d).' % max_size)
+        if req.content_length is None:
+            req.body_file = sizelimit.LimitingReader(req.body_file,
+                                                     max_size)
+        return req.get_response(self.application)
