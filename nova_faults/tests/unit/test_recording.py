@@ -4,6 +4,7 @@ import sys
 
 import fixtures
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 import testtools
@@ -446,3 +447,29 @@ class RecorderTestCase(RecordingTestCase):
                                      self.instance):
             pass
         self.assertEqual('conductor-1', self.events()[0]['host'])
+
+
+class DeadlockTestCase(RecordingTestCase):
+    """Event start and finish are retried when the database deadlocks."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatch('oslo_db.api.time.sleep'))
+        real = db_api._event_action
+        self.calls = []
+
+        def flaky(conn, ctx, values):
+            self.calls.append(values.get('finish_time') is None)
+            if len(self.calls) in (1, 3):
+                raise db_exc.DBDeadlock()
+            return real(conn, ctx, values)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_faults.db.api._event_action', flaky))
+
+    def test_retried(self):
+        with recording.EventReporter(self.ctx, 'x', 'h', self.instance):
+            pass
+        # start: deadlock, retry; finish: deadlock, retry.
+        self.assertEqual(4, len(self.calls))
+        (event,) = self.events()
+        self.assertEqual('Success', event['result'])
