@@ -13,8 +13,9 @@ of a traceback, an unprefixed ``Traceback (most recent call last):``, a
 that came just before the response naming the request ID.
 
 Large plain files are cut into byte ranges scanned by worker processes;
-each range owns the lines that *start* inside it, reads on past its end to
-finish the last block, and reads a little before its start for look-behind.
+each range owns the matches that start inside it and reads on past its end
+to finish the last block (and a little before its start, for look-behind);
+a block found twice, from both sides of a range boundary, is kept once.
 """
 
 import mmap
@@ -33,7 +34,7 @@ MAX_BLOCK = 1 << 20           # a record and its continuation, at most
 MAX_LOOKBACK_LINES = 12       # how far back a REQ line is looked for
 RANGE_SIZE = 64 << 20         # a worker's share of a large plain file
 PARALLEL_MIN = 128 << 20      # below this much input, one process is faster
-_MANY_NEEDLES = 3             # above this many IDs, one regex beats finds
+_MANY_NEEDLES = 4             # above this many IDs, one regex beats finds
 
 _OSLO_PREFIX_BRE = re.compile(
     rb'(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S* \d+) ([A-Z]+) (\S+)'
