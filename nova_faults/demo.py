@@ -19,6 +19,12 @@
     admin-only traceback and fault details;
   - ``vm4`` (deleted): ``create``, ``stop`` and ``delete``; its history
     stays readable from microversion 2.21.
+  - ``vm5``, ``vm6``, ``vm7`` on hosts whose compute service is forced
+    down (``compute3``: host_status ``DOWN``), disabled for maintenance
+    (``compute4``: ``MAINTENANCE``) and silent for two hours
+    (``compute5``: ``UNKNOWN``); ``vm1`` and ``vm3`` are on hosts that
+    just sent a heartbeat (``UP``, for ``[DEFAULT] service_down_time``
+    seconds after each run), and ``vm2`` has no host (``""``).
 
 Actions, events and faults are written **through the recording library**
 (:mod:`nova_faults.recording`), by small stand-ins for a conductor and a
@@ -32,6 +38,7 @@ helpers (:meth:`Demo.server`, :meth:`Demo.service`, :meth:`Demo.request`,
 :meth:`Demo.once`) that make a step idempotent.
 """
 
+import datetime
 import json
 import sys
 import uuid
@@ -43,6 +50,7 @@ from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
 from nova_faults import exception
 from nova_faults import recording
+from nova_faults import servicegroup
 
 PROJECT_ID = 'demo'
 USER_ID = 'demo'
@@ -363,6 +371,31 @@ def add_vm4_deleted(demo):
                                        {'queued_for_delete': True})
 
 
+def add_host_status_servers(demo):
+    """Seed 003: servers on hosts in every host_status state.
+
+    ``compute1``/``compute2`` heartbeat now (UP); ``compute3`` is forced
+    down (DOWN), ``compute4`` disabled (MAINTENANCE), ``compute5`` last
+    reported two hours ago (UNKNOWN). ``vm2`` has no host ("").
+    """
+    ctx = demo.cell_context()
+    for host in ('compute1', 'compute2'):
+        # NOTE: a real nova-compute heartbeats every report_interval; the
+        # demo heartbeats once per run, so these hosts stay UP for
+        # service_down_time seconds after it.
+        servicegroup.report_state(ctx, demo.conf, 'nova-compute', host=host)
+    stale = timeutils.utcnow() - datetime.timedelta(hours=2)
+    demo.service('compute3', 'nova-compute', forced_down=True)
+    demo.service('compute4', 'nova-compute', disabled=True,
+                 disabled_reason='maintenance: kernel upgrade')
+    demo.service('compute5', 'nova-compute', last_seen_up=stale,
+                 updated_at=stale)
+    for name, address, host in (('vm5', '10.0.0.15', 'compute3'),
+                                ('vm6', '10.0.0.16', 'compute4'),
+                                ('vm7', '10.0.0.17', 'compute5')):
+        demo.server(name, address, host=host, node=host)
+
+
 #: The steps of :func:`populate`, in order; each takes a :class:`Demo`.
 STEPS = [
     add_services,
@@ -370,6 +403,7 @@ STEPS = [
     add_vm2_error_with_fault,
     add_vm3_failed_live_migration,
     add_vm4_deleted,
+    add_host_status_servers,
 ]
 
 

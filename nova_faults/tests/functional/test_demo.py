@@ -54,7 +54,7 @@ class DemoTestCase(base.APITestCase):
 
     def test_idempotent(self):
         before = self._counts()
-        self.assertEqual([4, 8, 13, 2, 4], before)
+        self.assertEqual([7, 8, 13, 2, 7], before)
         demo.populate(self.conf, out=io.StringIO())
         self.assertEqual(before, self._counts())
 
@@ -104,3 +104,16 @@ class DemoTestCase(base.APITestCase):
         self.assertEqual(404, resp.status_int)
         self.assertEqual(['delete', 'stop', 'create'],
                          [a['action'] for a in self.actions('vm4')])
+
+    def test_host_status_of_every_kind(self):
+        servers = self.get('/servers/detail', ADMIN, '2.16')['servers']
+        self.assertEqual([], servers)  # admin's own project has none
+        servers = self.get('/servers/detail?all_tenants=1', ADMIN,
+                           '2.16')['servers']
+        statuses = {s['name']: s['host_status'] for s in servers}
+        self.assertEqual({'vm1': 'UP', 'vm2': '', 'vm3': 'UP',
+                          'vm5': 'DOWN', 'vm6': 'MAINTENANCE',
+                          'vm7': 'UNKNOWN'}, statuses)
+        owner = self.get('/servers/detail', OWNER, '2.16')['servers']
+        self.assertEqual(6, len(owner))
+        self.assertNotIn('host_status', owner[0])
