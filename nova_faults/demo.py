@@ -267,9 +267,12 @@ class Demo:
         As in Nova, the services doing the work receive the requester's
         context (with its request ID), bound here to the demo cell.
         """
+        # overwrite=False: do not leave this context as the thread's
+        # current one (oslo.log would tag later lines with its ids).
         ctx = nf_context.RequestContext(
             user_id=USER_ID, project_id=PROJECT_ID, is_admin=False,
-            roles=['member', 'reader'], request_id=demo_request_id(name))
+            roles=['member', 'reader'], request_id=demo_request_id(name),
+            overwrite=False)
         ctx.api_db = self.admin.api_db
         return self.cell_context(ctx)
 
