@@ -58,8 +58,12 @@ LEVELS = ('TRACE', 'DEBUG', 'INFO', 'AUDIT', 'WARNING', 'WARN', 'ERROR',
 ERROR_LEVELS = frozenset(('ERROR', 'CRITICAL'))
 _LEVEL_ALT = '|'.join(LEVELS)
 
-_ISO_TS = (r'\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,6})?'
+# NOTE: oslo.log's ContextFormatter used without a date format (a logging
+# config file naming the class but no datefmt) writes Python's default
+# asctime and then its own milliseconds: 2016-06-10 21:49:30,191.191.
+_ISO_TS = (r'\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,6}){0,2}'
            r'(?:Z|[+-]\d{2}:?\d{2})?')
+_DOUBLE_FRACTION_RE = re.compile(r'(\.\d+)\.\d+')
 _SYSLOG_TS = r'[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?'
 
 OSLO_RE = re.compile(
@@ -180,7 +184,7 @@ def parse_timestamp(text, year=None):
     that lines from all files compare as written.
     """
     if text[:1].isdigit():
-        text = text.replace(',', '.')
+        text = _DOUBLE_FRACTION_RE.sub(r'\1', text.replace(',', '.'))
         if text.endswith('Z'):
             text = text[:-1]        # Python 3.10 does not take the Z
         try:

@@ -1,7 +1,9 @@
 """The line shapes the tracer understands, from the seeds and the wild."""
 
 import datetime
+import os
 
+import fixtures
 import testtools
 
 from nova_faults.tests.unit.trace import base
@@ -226,3 +228,71 @@ class MessageTest(testtools.TestCase):
                 % base.INSTANCE))
         self.assertEqual('  File "x.py"',
                          parser.continuation_text('  File "x.py"'))
+
+
+class OsloLogRenderedTest(testtools.TestCase):
+    """Lines as oslo.log's ContextFormatter really writes them."""
+
+    def _render(self, date_format=True):
+        import io
+        import logging
+
+        from oslo_config import cfg
+        from oslo_context import context
+        from oslo_log import formatters
+        from oslo_log import log as oslo_log
+
+        from nova_faults.trace import graph
+        from nova_faults.trace import sources
+
+        conf = cfg.ConfigOpts()
+        oslo_log.register_options(conf)
+        conf([], project='nova')
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(formatters.ContextFormatter(
+            project='nova', version='1', config=conf,
+            datefmt=conf.log_date_format if date_format else None))
+        logger = logging.getLogger('nova.compute.manager.trace-test')
+        logger.propagate = False
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        self.addCleanup(logger.removeHandler, handler)
+        with_global = context.RequestContext(
+            request_id=base.NOVA, global_request_id=base.GLOBAL,
+            user_id='u', project_id='p', overwrite=False)
+        local_only = context.RequestContext(
+            request_id=base.NOVA, user_id='u', project_id='p',
+            overwrite=False)
+        try:
+            raise ValueError('boom')
+        except ValueError:
+            logger.exception('Instance failed to spawn', extra={
+                'context': with_global, 'instance_uuid': base.INSTANCE})
+        logger.info('Took 9.67 seconds', extra={'context': local_only})
+        root = self.useFixture(fixtures.TempDir()).path
+        path = os.path.join(root, 'nova-compute.log')
+        with open(path, 'w') as f:
+            f.write(stream.getvalue())
+        srcs = sources.discover([path], 'here')
+        return graph.follow(base.NOVA, srcs)
+
+    def test_default_date_format(self):
+        trace = self._render()
+        self.assertEqual(2, len(trace.records))
+        error, info = trace.records
+        self.assertEqual((base.GLOBAL, base.NOVA, 'ERROR'),
+                         (error.global_id, error.local_id, error.level))
+        self.assertEqual(base.INSTANCE, error.instance)
+        self.assertEqual(5, len(error.after))
+        self.assertEqual('ValueError: boom',
+                         parser.continuation_text(error.after[-2]))
+        self.assertEqual((None, base.NOVA), (info.global_id, info.local_id))
+        self.assertIs(error, trace.first_error)
+        self.assertIsNotNone(error.time)
+
+    def test_no_date_format(self):
+        trace = self._render(date_format=False)
+        self.assertEqual(2, len(trace.records))
+        self.assertEqual(5, len(trace.records[0].after))
+        self.assertIsNotNone(trace.records[0].time)
