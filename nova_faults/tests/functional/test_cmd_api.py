@@ -196,3 +196,34 @@ class TestWSGIApplication(testtools.TestCase):
         self.assertEqual(['/ 200', '/v2.1/ 200', '/v2.1/nowhere 404'],
                          [line for line in out.stdout.decode().splitlines()
                           if line.startswith('/')])
+
+
+class TestRealClient(testtools.TestCase):
+    """A real HTTP client against the live cheroot server."""
+
+    def test_openstacksdk_talks_to_it(self):
+        # A real client: openstacksdk with a noauth token and the
+        # compute endpoint overridden (no keystone catalogue).
+        import openstack
+        from openstack import exceptions as sdk_exc
+
+        policy.reset()
+        self.addCleanup(policy.reset)
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf = base.make_conf(tmp)
+        from nova_faults.db import migration
+        migration.ensure_embedded(conf)
+        server = self.useFixture(base.LiveServer(deploy.loadapp(conf)))
+        url = server.url + '/v2.1'
+        conn = openstack.connect(
+            auth_type='admin_token',
+            auth={'endpoint': url, 'token': 'admin:admin'},
+            compute_endpoint_override=url, compute_api_version='2.84',
+            identity_api_version='3')
+        self.addCleanup(conn.close)
+        self.assertEqual([], list(conn.compute.servers()))
+        self.assertEqual([], list(conn.compute.services()))
+        exc = self.assertRaises(
+            sdk_exc.NotFoundException, conn.compute.get_server,
+            '9a1c3e5f-0000-4000-8000-000000000001')
+        self.assertRegex(exc.request_id or '', '^req-')
