@@ -423,8 +423,8 @@ def summary(demo):
         lines.append('  %-4s %s' % (server['display_name'], server['uuid']))
     lines += ['', 'Requests (server, action, request ID):']
     for server, action, request_id in demo.requests:
-        lines.append('  %-4s %-15s %s' % (server['display_name'], action,
-                                           request_id))
+        lines.append('  %-4s %-15s %s'
+                     % (server['display_name'], action, request_id))
     return lines
 
 

@@ -791,4 +791,3 @@ class PostgreSQLInstanceActionsTest(InstanceActionsTestMixin,
                                     base.APITestCase):
     backend = 'postgresql'
     cell_count = 1
-
