@@ -1,0 +1,57 @@
+"""JSON responses and link helpers."""
+
+import datetime
+
+import testtools
+import webob
+
+from nova_faults.api import wsgi_util
+
+
+class TestJSONResponse(testtools.TestCase):
+
+    def test_datetimes_as_nova_serialises_them(self):
+        resp = wsgi_util.json_response(
+            webob.Request.blank('/'),
+            {'start_time': datetime.datetime(2018, 4, 25, 1, 26, 29, 92892),
+             'updated_at': datetime.datetime(2012, 10, 29, 13, 42, 2)},
+            status=202, headers={'Location': 'x'})
+        self.assertEqual(202, resp.status_int)
+        self.assertEqual('application/json; charset=UTF-8',
+                         resp.headers['Content-Type'])
+        self.assertEqual('x', resp.headers['Location'])
+        self.assertEqual({'start_time': '2018-04-25T01:26:29.092892',
+                          'updated_at': '2012-10-29T13:42:02.000000'},
+                         resp.json)
+
+    def test_empty_response(self):
+        resp = wsgi_util.empty_response(webob.Request.blank('/'))
+        self.assertEqual(204, resp.status_int)
+        self.assertEqual(b'', resp.body)
+        self.assertNotIn('Content-Type', resp.headers)
+
+
+class TestLinks(testtools.TestCase):
+
+    def test_url_join(self):
+        self.assertEqual('http://h/v2.1/p/servers',
+                         wsgi_util.url_join('http://h/v2.1/', '/p/',
+                                            'servers'))
+        self.assertEqual('http://h/v2.1/',
+                         wsgi_util.url_join('http://h', 'v2.1', ''))
+        self.assertEqual('http://h/servers',
+                         wsgi_util.url_join('http://h', '', 'servers'))
+
+    def test_update_link_prefix(self):
+        self.assertEqual('http://h:8774/v2.1', wsgi_util.update_link_prefix(
+            'http://h:8774/v2.1', None))
+        self.assertEqual(
+            'https://api.example.com/compute/v2.1',
+            wsgi_util.update_link_prefix('http://h:8774/v2.1',
+                                         'https://api.example.com/compute'))
+
+    def test_path_info_not_utf8(self):
+        self.assertIsNone(wsgi_util.path_info(
+            webob.Request.blank('/%ff')))
+        self.assertEqual('/é', wsgi_util.path_info(
+            webob.Request.blank('/%C3%A9')))
