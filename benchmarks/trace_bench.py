@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -79,6 +80,7 @@ class Generator:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             self.files[key] = open(path, 'w')
         self.written = 0
+        self.requests = 0
         self.clock = 1575313200.0       # 2019-12-02 19:00:00 UTC
         self.pids = {k: 1000 + i * 37 for i, k in enumerate(FILES)}
 
@@ -116,6 +118,8 @@ class Generator:
     def request(self, global_id=None, local=None, neutron=None,
                 cinder=None, fail=False):
         r = self.rand
+        planted = bool(global_id or local)
+        self.requests += 1
         user = r.choice(USERS) + ' - default default'
         local = local or 'req-' + _uuid(r)
         glob = global_id or 'None'
@@ -124,7 +128,7 @@ class Generator:
         down = global_id or local
         instance = _uuid(r)
         compute = r.choice(('compute1', 'compute2', 'compute3'))
-        kind = 1.0 if (global_id or local) else r.random()
+        kind = 1.0 if planted else r.random()
         self.line('keystone', 'INFO', 'keystone.common.wsgi',
                   'req-%s %s %s' % (_uuid(r), 'req-' + _uuid(r), user),
                   'GET http://controller/identity/v3/auth/tokens')
@@ -227,17 +231,24 @@ class Generator:
         self.close()
 
 
-def _time(cmd, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-        if proc.returncode not in (0,):
-            raise SystemExit('%s failed (%d): %s' % (
-                ' '.join(cmd), proc.returncode, proc.stderr.decode()[:500]))
-    return min(times), statistics.median(times), proc.stdout
+def _run(cmd):
+    """Run ``cmd``; return (wall seconds, CPU seconds, stdout).
+
+    CPU seconds (user + system, the command and its worker processes)
+    hardly change with the load of a shared machine; wall seconds do.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit('%s failed (%d): %s' % (
+            ' '.join(cmd), proc.returncode, proc.stderr.decode()[:500]))
+    cpu = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.stdout
 
 
 def _warm(root):
@@ -287,7 +298,9 @@ def main(argv=None):
             with open(marker) as f:
                 targets = json.load(f)
         else:
-            Generator(root).run(args.size_mb << 20, targets)
+            gen = Generator(root)
+            gen.run(args.size_mb << 20, targets)
+            targets[0]['requests'] = gen.requests
             if args.dir:
                 with open(marker, 'w') as f:
                     json.dump(targets, f)
@@ -306,6 +319,7 @@ def main(argv=None):
             'files': len(FILES),
             'cpus': os.cpu_count(),
             'generate_seconds': round(gen_seconds, 2),
+            'requests': targets[0].get('requests'),
             'runs': [],
         }
         for label, rid in (
@@ -315,13 +329,17 @@ def main(argv=None):
                  targets[0]['local'])):
             grep_cmd = ['grep', '-F', '-r', '--', rid, root]
             # Alternate the two commands so that a busy machine slows both.
-            grep_times, trace_times = [], []
+            grep_runs, trace_runs = [], []
             for _ in range(args.repeat):
-                grep_times.append(_time(grep_cmd, 1)[0])
-                seconds, _, out = _time(trace_cmd + [rid, root], 1)
-                trace_times.append(seconds)
-            g_best, g_med = min(grep_times), statistics.median(grep_times)
-            t_best, t_med = min(trace_times), statistics.median(trace_times)
+                grep_runs.append(_run(grep_cmd)[:2])
+                wall, cpu, out = _run(trace_cmd + [rid, root])
+                trace_runs.append((wall, cpu))
+            g_best = min(w for w, _ in grep_runs)
+            t_best = min(w for w, _ in trace_runs)
+            g_med = statistics.median(w for w, _ in grep_runs)
+            t_med = statistics.median(w for w, _ in trace_runs)
+            g_cpu = min(c for _, c in grep_runs)
+            t_cpu = min(c for _, c in trace_runs)
             doc = json.loads(out)
             run = {
                 'query': label,
@@ -331,17 +349,24 @@ def main(argv=None):
                 'ratio': round(t_best / g_best, 2),
                 'grep_median_seconds': round(g_med, 3),
                 'trace_median_seconds': round(t_med, 3),
+                'median_ratio': round(t_med / g_med, 2),
+                'grep_cpu_seconds': round(g_cpu, 3),
+                'trace_cpu_seconds': round(t_cpu, 3),
+                'cpu_ratio': round(t_cpu / g_cpu, 2),
                 'records': doc['summary']['records'],
                 'services': doc['summary']['services'],
                 'passes': doc['summary']['passes'],
             }
             result['runs'].append(run)
             print('%-38s grep -F %.3fs  nova-faults-trace %.3fs  ratio %.2f '
-                  '(%d records, %d services, %d passes)' % (
-                      label, g_best, t_best, run['ratio'], run['records'],
-                      run['services'], run['passes']))
-        print('%.0f MB of logs in %d files, %d CPUs' % (
-            total / (1 << 20), len(FILES), os.cpu_count()))
+                  '(median %.2f, CPU %.2f; %d records, %d services, %d '
+                  'passes)' % (label, g_best, t_best, run['ratio'],
+                               run['median_ratio'], run['cpu_ratio'],
+                               run['records'], run['services'],
+                               run['passes']))
+        print('%.0f MB of logs in %d files, %d CPUs, load average %.1f' % (
+            total / (1 << 20), len(FILES), os.cpu_count(),
+            os.getloadavg()[0]))
         print(json.dumps(result, indent=2))
         return 0
     finally:
