@@ -11,6 +11,7 @@ lookup must go through the instance mapping.
 
 import datetime
 import re
+import threading
 
 import fixtures
 from oslo_utils import uuidutils
@@ -19,6 +20,7 @@ from nova_faults import cells
 from nova_faults.db import api as db_api
 from nova_faults.db import models
 from nova_faults import exception
+from nova_faults import objects
 from nova_faults import policy
 from nova_faults import recording
 from nova_faults.tests.functional import base
@@ -739,6 +741,22 @@ class InstanceActionsTestMixin:
             self.assertNotIn('s3cr3t', resp.text)
             self.assertNotIn('127.0.0.1', resp.text)
             self.assertIn(resp.headers['x-openstack-request-id'], message)
+
+    def test_hung_cell_is_503_after_cell_timeout(self):
+        self.conf.set_override('cell_timeout', 1, group='api')
+        release = threading.Event()
+        self.addCleanup(release.set)
+        real = objects.InstanceActionList.get_by_instance_uuid
+
+        def hang(*args, **kwargs):
+            release.wait(10)
+            return real(*args, **kwargs)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_faults.objects.InstanceActionList.get_by_instance_uuid',
+            hang))
+        resp = self.get(self.actions_url(), OWNER, '2.84')
+        message = self.assertFault(resp, 503, 'serviceUnavailable')
+        self.assertIn(self.cell['uuid'], message)
 
     def _grow(self, actions, events):
         for index in range(actions):
