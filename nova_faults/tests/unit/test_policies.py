@@ -88,3 +88,21 @@ class PolicyDefinitionsTest(testtools.TestCase):
         enforcer.register_defaults(policies.list_rules())
         enforcer.load_rules()
         self.assertTrue(enforcer.check_rules(raise_on_violation=False))
+
+
+class ToolArgumentsTest(testtools.TestCase):
+    """get_enforcer() reads the tool's own --config-file/--config-dir."""
+
+    def test_config_arguments_are_kept_with_their_values(self):
+        from nova_faults import policy
+        argv = ['--namespace', 'nova_faults', '--config-file', 'a.conf',
+                '--config-file=b.conf', '--config-dir', 'conf.d',
+                '--output-file', 'out.yaml']
+        self.assertEqual(['--config-file', 'a.conf', '--config-file',
+                          'b.conf', '--config-dir', 'conf.d'],
+                         policy._tool_config_args(argv))
+
+    def test_abbreviations_are_not_config_files(self):
+        from nova_faults import policy
+        self.assertEqual([], policy._tool_config_args(
+            ['--config', 'x', '--namespace', 'nova_faults']))
