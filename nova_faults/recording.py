@@ -112,6 +112,9 @@ def record_action_start(context, instance, action):
     returned unchanged. Returns the action row (a dict).
     """
     instance_uuid = _instance_uuid(instance)
+    # NOTE: Nova inserts a second row when called twice for one request
+    # (and then reads the newest); we keep its intended invariant instead,
+    # which also makes replaying a request (or the demo) harmless.
     existing = db_api.action_get_by_request_id(
         context, instance_uuid, context.request_id)
     if existing is not None:
