@@ -171,10 +171,23 @@ def follow(request_id, srcs, jobs=None, progress=None, on_error=None,
     :returns: a :class:`Trace`; its ``records`` is empty when the ID was not
         found (or not within ``since``/``until``)
     """
+    jobs = scan_mod.wanted_jobs(srcs, jobs)
+    # One set of worker processes for all the passes.
+    pool = scan_mod.make_pool(jobs) if jobs > 1 else None
+    try:
+        return _follow(request_id, srcs, jobs, pool, progress, on_error,
+                       max_passes, since, until)
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def _follow(request_id, srcs, jobs, workers, progress, on_error, max_passes,
+            since, until):
     interest = {request_id}
     searched = set()        # IDs whose every line has been read
     by_position = {}        # the records of the trace
-    pool = {}               # records of a parent global, not (yet) ours
+    spare = {}              # records of a parent global, not (yet) ours
     passes = 0
     while passes < max_passes:
         todo = interest - searched
@@ -188,23 +201,23 @@ def follow(request_id, srcs, jobs=None, progress=None, on_error=None,
         # them all, where one needle per ID would cost a search each.
         above = _globals_above(by_position.values(), interest) - searched
         if passes > 1 and above:
-            needles, target = above, pool
+            needles, target = above, spare
         else:
             needles, target = todo, by_position
         report = None
         if progress is not None:
             report = functools.partial(progress, passes)
-        for block in scan_mod.scan(srcs, needles, jobs=jobs,
+        for block in scan_mod.scan(srcs, needles, jobs=jobs, pool=workers,
                                    progress=report, on_error=on_error):
             key = (block.source, block.offset)
-            if key not in by_position and key not in pool:
+            if key not in by_position and key not in spare:
                 target[key] = make_record(block, srcs[block.source])
         searched |= needles
         on_error = None             # report unreadable files only once
         while True:
-            moved = [k for k, r in pool.items() if _relevant(r, interest)]
+            moved = [k for k, r in spare.items() if _relevant(r, interest)]
             for key in moved:
-                by_position[key] = pool.pop(key)
+                by_position[key] = spare.pop(key)
             found, covered = _discover(by_position.values(), interest,
                                        searched)
             new = found - interest

@@ -406,7 +406,28 @@ def default_jobs():
         return max(1, min(os.cpu_count() or 1, 8))
 
 
-def scan(srcs, request_ids, jobs=None, progress=None, on_error=None):
+def make_pool(jobs):
+    """Worker processes for :func:`scan`, to reuse across passes."""
+    # Imported here: a small trace should not pay for it.
+    import multiprocessing
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context('fork' if 'fork' in methods else None)
+    return ctx.Pool(jobs)
+
+
+def wanted_jobs(srcs, jobs=None):
+    """How many processes scan ``srcs``.
+
+    ``jobs`` if given, else one per CPU for a large input, one otherwise.
+    """
+    if jobs is not None:
+        return jobs
+    total = sum(s.size for s in srcs)
+    return default_jobs() if total >= PARALLEL_MIN else 1
+
+
+def scan(srcs, request_ids, jobs=None, progress=None, on_error=None,
+         pool=None):
     """Find every block of ``srcs`` naming one of ``request_ids``.
 
     :param srcs: list of :class:`~nova_faults.trace.sources.Source`
@@ -414,12 +435,11 @@ def scan(srcs, request_ids, jobs=None, progress=None, on_error=None):
     :param jobs: worker processes (default: CPUs, when the input is large)
     :param progress: called with a number of bytes read, now and then
     :param on_error: called with a message for a file that cannot be read
+    :param pool: a :func:`make_pool` pool to use when ``jobs`` > 1
     :returns: blocks sorted by source and offset, without overlaps
     """
     needles = sorted({rid.encode('ascii') for rid in request_ids})
-    total = sum(s.size for s in srcs)
-    if jobs is None:
-        jobs = default_jobs() if total >= PARALLEL_MIN else 1
+    jobs = wanted_jobs(srcs, jobs)
     blocks = []
     if jobs <= 1:
         for task in _tasks(srcs, needles, split=False):
@@ -440,13 +460,11 @@ def scan(srcs, request_ids, jobs=None, progress=None, on_error=None):
             if progress is not None and done[0] < size:
                 progress(size - done[0])
     else:
-        # Imported here: a small trace should not pay for it.
-        import multiprocessing
         tasks = _tasks(srcs, needles, split=True)
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context(
-            'fork' if 'fork' in methods else None)
-        with ctx.Pool(min(jobs, len(tasks))) as pool:
+        own = pool is None
+        if own:
+            pool = make_pool(min(jobs, len(tasks)))
+        try:
             for index, start, found, error in pool.imap_unordered(
                     _scan_task, tasks):
                 blocks.extend(found)
@@ -457,6 +475,9 @@ def scan(srcs, request_ids, jobs=None, progress=None, on_error=None):
                     progress(src.size if src.compressed or src.size <=
                              RANGE_SIZE else
                              min(RANGE_SIZE, src.size - start))
+        finally:
+            if own:
+                pool.terminate()
     return _without_overlaps(blocks)
 
 

@@ -179,3 +179,22 @@ class FollowTest(testtools.TestCase):
         graph.follow(base.NOVA, srcs, on_error=errors.append)
         self.assertEqual(1, len(errors))
         self.assertIn('No such file', errors[0])
+
+
+class WorkerPoolTest(testtools.TestCase):
+
+    def test_passes_share_one_pool(self):
+        root = base.logs(self, 'kilo')
+        srcs = sources.discover([root], 'here', use_host_from_dir=True)
+        made = []
+        real = graph.scan_mod.make_pool
+
+        def make_pool(jobs):
+            made.append(jobs)
+            return real(jobs)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_faults.trace.scan.make_pool', make_pool))
+        trace = graph.follow(base.KILO, srcs, jobs=2)
+        self.assertEqual(2, trace.passes)
+        self.assertEqual([2], made)
+        self.assertEqual(8, len(trace.records))
