@@ -75,3 +75,50 @@ def run(argv):
 def expected(name):
     with open(os.path.join(EXPECTED, name), encoding='utf-8') as f:
         return f.read()
+
+
+# The expected outputs under fixtures/expected/ and the command lines that
+# produce them; after a deliberate change of the output, rewrite them with
+# ``python -m nova_faults.tests.unit.trace.base`` and review the diff.
+EXPECTED_RUNS = (
+    ('cloud-global.tree', 'cloud',
+     [GLOBAL, '--host-from-dir', '--color', 'never']),
+    ('cloud-global.json', 'cloud',
+     [GLOBAL, '--host-from-dir', '--format', 'json']),
+    ('cloud-global.dot', 'cloud',
+     [GLOBAL, '--host-from-dir', '--format', 'dot']),
+    ('kilo.tree', 'kilo', [KILO, '--host-from-dir', '--color', 'never']),
+    ('kilo.dot', 'kilo', [KILO, '--host-from-dir', '--format', 'dot']),
+    ('devstack.json', 'devstack',
+     [DEVSTACK_NOVA, '--year', '2017', '--host', 'ignored', '--format',
+      'json']),
+)
+
+
+def normalized(name, out, root):
+    """An output made comparable: no temporary path, no compressed size."""
+    out = out.replace(root, '<logs>')
+    if name.endswith('.json'):
+        import json
+        doc = json.loads(out)
+        del doc['summary']['bytes_scanned']
+        out = json.dumps(doc, indent=2, ensure_ascii=False) + '\n'
+    return out
+
+
+def _rewrite_expected():
+    class Holder(fixtures.Fixture):
+        pass
+
+    with Holder() as holder:
+        for name, scenario, argv in EXPECTED_RUNS:
+            root = logs(holder, scenario)
+            code, out, err = run([argv[0], root] + argv[1:])
+            assert code == 0, err
+            with open(os.path.join(EXPECTED, name), 'w',
+                      encoding='utf-8') as f:
+                f.write(normalized(name, out, root))
+
+
+if __name__ == '__main__':
+    _rewrite_expected()
