@@ -1,0 +1,82 @@
+"""Engine caching, URL masking and templated cell URLs."""
+
+import concurrent.futures
+import os
+
+import fixtures
+import testtools
+
+from nova_faults.db import api as db_api
+from nova_faults import exception
+from nova_faults.tests import fixtures as nf_fixtures
+
+
+class EnginesTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.conf = nf_fixtures.make_conf(os.path.join(self.tmp, 'state'))
+
+    def test_one_context_manager_per_url(self):
+        url = 'sqlite:///%s/a.sqlite' % self.tmp
+        self.addCleanup(db_api.dispose, url)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            found = list(pool.map(
+                lambda _: db_api.get_context_manager(self.conf, url),
+                range(32)))
+        self.assertEqual(1, len({id(f) for f in found}))
+        other = db_api.get_context_manager(
+            self.conf, 'sqlite:///%s/b.sqlite' % self.tmp)
+        self.addCleanup(db_api.dispose, 'sqlite:///%s/b.sqlite' % self.tmp)
+        self.assertIsNot(found[0], other)
+        db_api.dispose(url)
+        self.assertIsNot(found[0],
+                         db_api.get_context_manager(self.conf, url))
+
+    def test_embedded_api_url(self):
+        url = db_api.api_connection_url(self.conf)
+        path = os.path.join(self.tmp, 'state', db_api.API_SQLITE_NAME)
+        self.assertEqual('sqlite:///' + path, url)
+        self.assertTrue(os.path.isdir(os.path.dirname(path)))
+        self.conf.set_override('connection', 'mysql+pymysql://a@b/c',
+                               group='api_database')
+        self.assertEqual('mysql+pymysql://a@b/c',
+                         db_api.api_connection_url(self.conf))
+
+    def test_mask_url(self):
+        self.assertEqual('mysql+pymysql://nova:***@db/nova',
+                         db_api.mask_url('mysql+pymysql://nova:pw@db/nova'))
+        self.assertEqual('rabbit://guest:***@mq:5672/',
+                         db_api.mask_url('rabbit://guest:guest@mq:5672/'))
+        self.assertEqual('sqlite:////x.sqlite',
+                         db_api.mask_url('sqlite:////x.sqlite'))
+        self.assertIsNone(db_api.mask_url(None))
+        self.assertNotIn('pw', db_api.mask_url('::pw@@'))
+
+    def test_templated_cell_url(self):
+        self.conf.set_override(
+            'connection',
+            'mysql+pymysql://nova:pw@db.example.org:3307/nova_api'
+            '?charset=utf8',
+            group='api_database')
+        self.assertEqual(
+            'mysql+pymysql://nova:pw@db.example.org:3307/nova_cell1',
+            db_api.format_db_url(
+                self.conf,
+                '{scheme}://{username}:{password}@{hostname}:{port}/'
+                'nova_cell1'))
+        self.assertEqual('sqlite://', db_api.format_db_url(self.conf,
+                                                           'sqlite://'))
+        error = self.assertRaises(exception.ConfigInvalid,
+                                  db_api.format_db_url, self.conf,
+                                  'mysql://u:secret@{nope}/x')
+        self.assertNotIn('secret', error.format_message())
+
+    def test_context_without_database(self):
+        from nova_faults import context as nf_context
+        ctx = nf_context.get_admin_context()
+        self.assertRaises(exception.ConfigInvalid, db_api.service_get_all,
+                          ctx)
+        self.assertRaises(exception.ConfigInvalid,
+                          db_api.cell_mapping_get_all, ctx)
