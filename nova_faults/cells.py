@@ -53,10 +53,6 @@ DID_NOT_RESPOND = _Sentinel('DID_NOT_RESPOND')
 concurrency slots were all busy)."""
 
 
-class CellTimeout(Exception):
-    """A cell did not respond in time (raised by :func:`raise_if_failed`)."""
-
-
 _EXECUTOR = None
 _EXECUTOR_LOCK = threading.Lock()
 _SEMAPHORES = {}
