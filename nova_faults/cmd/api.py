@@ -45,8 +45,16 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog='nova-faults-api',
         description='Serve the nova-faults compute API.',
-        epilog='Other options (--config-file, --config-dir, ...) are '
-               'passed to oslo.config.')
+        epilog='Other options are passed to oslo.config.')
+    parser.add_argument('--config-file', action='append', default=[],
+                        metavar='PATH',
+                        help='A configuration file (may be repeated). '
+                             'None: the usual oslo.config search; no file '
+                             'at all runs the embedded default.')
+    parser.add_argument('--config-dir', action='append', default=[],
+                        metavar='DIR',
+                        help='A directory of *.conf files (may be '
+                             'repeated).')
     parser.add_argument('--host', default=DEFAULT_HOST,
                         help='Address to listen on (default %(default)s).')
     parser.add_argument('--port', type=int, default=DEFAULT_PORT,
@@ -57,7 +65,12 @@ def parse_args(argv):
                              '%(default)s).')
     parser.add_argument('--demo', action='store_true',
                         help='Fill the databases with demo data first.')
-    return parser.parse_known_args(argv)
+    args, oslo_args = parser.parse_known_args(argv)
+    for path in args.config_file:
+        oslo_args += ['--config-file', path]
+    for path in args.config_dir:
+        oslo_args += ['--config-dir', path]
+    return args, oslo_args
 
 
 def build_server(app, host=DEFAULT_HOST, port=DEFAULT_PORT,
