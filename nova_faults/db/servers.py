@@ -161,7 +161,15 @@ def build_filters(conn, filters):
     for name, value in filters.items():
         if name not in INST.c or value is None:
             continue
-        clauses.append(_regex_clause(conn, INST.c[name], value))
+        column = INST.c[name]
+        if not isinstance(column.type, sa.String) or isinstance(
+                column.type, sa.Enum):
+            # NOTE: Nova applies the regular expression to the column as
+            # is, which PostgreSQL refuses for integers, booleans, dates,
+            # enums and INET ("operator does not exist"); matching their
+            # text works on every database.
+            column = sa.cast(column, sa.String)
+        clauses.append(_regex_clause(conn, column, value))
     return clauses
 
 

@@ -421,6 +421,15 @@ class ServersTestMixin:
         # users cannot list all tenants
         self.assertFault(u('/servers?all_tenants=1'), 403, 'forbidden')
         self.assertFault(ad('/servers?all_tenants=maybe'), 400, 'badRequest')
+        # regular expressions on columns that are not text, on every
+        # database (PostgreSQL needs them cast)
+        self.assertEqual({a['uuid'], b['uuid']}, self._ids(
+            ad('/servers?power_state=1')))
+        self.assertEqual(set(), self._ids(ad('/servers?power_state=4')))
+        self.assertEqual({a['uuid'], b['uuid']}, self._ids(
+            ad('/servers?access_ip_v4=^1%5C.2')))
+        self.assertEqual({a['uuid'], b['uuid']}, self._ids(
+            u('/servers?progress=0', version='2.83')))
 
     def test_filter_errors(self):
         self.make_server(0)
