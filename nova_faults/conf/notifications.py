@@ -15,6 +15,15 @@ opts = [
         help='Include the event traceback or fault details in failure '
              'notifications. They may contain hypervisor or database '
              'text; off by default.'),
+    cfg.ListOpt(
+        'versioned_notifications_topics',
+        default=['versioned_notifications'],
+        help='Topics on which the versioned failure notifications '
+             '(instance.action_event.error, instance.fault.create) are '
+             'sent, as Nova\'s option of the same name. Whether and how '
+             'they are sent is set by [oslo_messaging_notifications] '
+             'driver (messagingv2, log or noop; none means noop) and '
+             'transport_url.'),
 ]
 
 
@@ -23,7 +32,8 @@ def register_opts(conf):
     # registered group shallowly, so sharing the module-level one
     # would share option overrides between ConfigOpts instances.
     conf.register_group(cfg.OptGroup(
-        notifications_group.name, title=notifications_group.title, help=notifications_group.help))
+        notifications_group.name, title=notifications_group.title,
+        help=notifications_group.help))
     conf.register_opts(opts, group=notifications_group.name)
 
 
