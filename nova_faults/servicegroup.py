@@ -158,3 +158,58 @@ def report_state(context, conf, binary, host=None, topic=None):
             service = db_api.service_get_by_host_and_binary(
                 context, host, binary)
     return db_api.service_heartbeat(context, service['id'])
+
+
+class Heartbeat:
+    """Report a service's state every ``[DEFAULT] report_interval``.
+
+    ``Heartbeat(cell_ctx, conf, 'nova-compute').start()`` runs
+    :func:`report_state` in a daemon thread until :meth:`stop`. As Nova's
+    db driver does, an error is logged (once until the next success) and
+    the thread goes on, so a database hiccup never stops the heartbeat.
+    """
+
+    def __init__(self, context, conf, binary, host=None, topic=None):
+        import threading
+        self.context = context
+        self.conf = conf
+        self.binary = binary
+        self.host = host or conf.host
+        self.topic = topic
+        self._stop = threading.Event()
+        self._thread = None
+        self.disconnected = False
+
+    def beat(self):
+        """One heartbeat; returns the service row, or None on failure."""
+        try:
+            row = report_state(self.context, self.conf, self.binary,
+                               host=self.host, topic=self.topic)
+        except Exception:
+            if not self.disconnected:
+                LOG.exception('Unexpected error while reporting the state '
+                              'of %s on %s', self.binary, self.host)
+            self.disconnected = True
+            return None
+        if self.disconnected:
+            LOG.info('Recovered from being unable to report status.')
+            self.disconnected = False
+        return row
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.beat()
+            self._stop.wait(self.conf.report_interval)
+
+    def start(self):
+        import threading
+        self._thread = threading.Thread(
+            target=self._run, daemon=True,
+            name='nova-faults-heartbeat-%s' % self.binary)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout=None):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -115,6 +115,22 @@ class ServicesTestMixin:
         resp = self.list(query='?host=host9')
         self.assertEqual('up', resp.json['services'][0]['state'])
 
+    def test_heartbeat_thread(self):
+        ctx = self.cell_ctx(self.cell(0))
+        beat = servicegroup.Heartbeat(ctx, self.conf, 'nova-compute',
+                                      host='host8')
+        first = beat.beat()
+        self.assertEqual(1, first['report_count'])
+        beat.start()
+        beat.stop(timeout=10)
+        row = db_api.service_get_by_host_and_binary(ctx, 'host8',
+                                                    'nova-compute')
+        self.assertGreaterEqual(row['report_count'], 2)
+        # a failing database is logged, not raised
+        broken = servicegroup.Heartbeat(object(), self.conf, 'nova-compute')
+        self.assertIsNone(broken.beat())
+        self.assertTrue(broken.disconnected)
+
     def test_down_cell(self):
         down = db_api.cell_mapping_create(self.admin_ctx, {
             'name': 'down', 'transport_url': 'none:///',
