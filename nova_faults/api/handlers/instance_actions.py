@@ -5,9 +5,11 @@ server (through its instance mapping, in its cell), check the policy
 against the server's project, load the actions (and events), render.
 
 A request costs a fixed number of queries whatever the number of actions
-or events: the instance mapping with its cell (API database), the
-instance, then the marker and the page (list) or the action and its
-events (show), all in the server's cell, with the ``[api] cell_timeout``.
+or events: the instance mapping with its cell (API database), then, in
+one call to the server's cell (one read transaction, with the ``[api]
+cell_timeout``), the instance and the marker and the page (list) or the
+action and its events (show). Policies are checked on the instance
+before anything else read is used.
 
 Microversions that matter here (see :mod:`nova_faults.api.microversion`):
 2.21 (deleted servers), 2.51 (events for everyone allowed to show), 2.58
@@ -52,13 +54,19 @@ def _in_cell(ctx, conf, cell, fn, *args):
     return cells.raise_if_failed(cell, result)
 
 
-def load_server(ctx, conf, server_id, version):
+def load_server(ctx, conf, server_id, version, then=None):
     """(instance, cell mapping) of a server the caller may see, or 404.
 
     As Nova: a malformed, unknown or not yet scheduled server id is
     "not found"; a non-admin only finds their own project's servers
     (another project's server is a 404, not a 403); from 2.21 a deleted
     server is found too.
+
+    ``then(cell_ctx, instance)``, when given, runs in the same cell call
+    and read transaction as the instance lookup (one round trip to the
+    cell per request); the result is then ``(instance, cell, its
+    result)``. It must not reveal anything before the caller has checked
+    the policy on the instance.
 
     NOTE: our improvement over Nova, which answers an opaque 500: a
     server whose cell does not respond is a 503 saying so.
@@ -76,9 +84,27 @@ def load_server(ctx, conf, server_id, version):
     read_deleted = 'yes' if version >= (2, 21) else 'no'
 
     def lookup(cctx):
-        return objects.Instance.get_by_uuid(cctx, server_id,
-                                            read_deleted=read_deleted)
-    return _in_cell(ctx, conf, cell, lookup), cell
+        with db_api.cell_reader(cctx):
+            instance = objects.Instance.get_by_uuid(
+                cctx, server_id, read_deleted=read_deleted)
+            if then is None:
+                return instance
+            try:
+                return instance, then(cctx, instance)
+            except exception.NovaFaultsException as exc:
+                # Raised only after the policy check (see the callers).
+                return instance, exc
+    result = _in_cell(ctx, conf, cell, lookup)
+    if then is None:
+        return result, cell
+    return result[0], cell, result[1]
+
+
+def _result(value):
+    """The value of a deferred cell call; raise what it raised."""
+    if isinstance(value, Exception):
+        raise value
+    return value
 
 
 def _list_filters(query):
@@ -111,15 +137,17 @@ def index(req):
     query = validation.validate_query(req,
                                       schema.index_query_schema(version))
     server_id = req.urlvars['server_id']
-    instance, cell = load_server(ctx, conf, server_id, version)
-    ctx.can(ia_policies.LIST, target={'project_id': instance.project_id})
-
     if version < (2, 58):
         # Before 2.58: every action, no paging (parameters were dropped).
-        actions = _in_cell(ctx, conf, cell,
-                           objects.InstanceActionList.get_by_instance_uuid,
-                           instance.uuid)
-        return wsgi_util.json_response(req, views.index(actions, version))
+        def load_all(cctx, instance):
+            return objects.InstanceActionList.get_by_instance_uuid(
+                cctx, instance.uuid)
+        instance, cell, actions = load_server(ctx, conf, server_id, version,
+                                              then=load_all)
+        ctx.can(ia_policies.LIST,
+                target={'project_id': instance.project_id})
+        return wsgi_util.json_response(
+            req, views.index(_result(actions), version))
 
     filters = _list_filters(query)
     max_limit = conf.api.max_limit
@@ -128,14 +156,19 @@ def index(req):
         limit = min(max_limit, int(query['limit'][0]))
     marker = query['marker'][0] if 'marker' in query else None
 
-    def load(cctx):
+    def load(cctx, instance):
         # NOTE: an unknown marker is a 400 that names the marker; Nova
         # says "Marker None could not be found.". limit=0 answers an
         # empty page before the marker is looked at, as in Nova.
         return objects.InstanceActionList.get_by_instance_uuid(
             cctx, instance.uuid, limit=limit, marker=marker,
             filters=filters)
-    actions = _in_cell(ctx, conf, cell, load)
+    # The instance and the page in one cell call; the policy is checked
+    # before anything of the page is used (a bad marker included).
+    instance, cell, actions = load_server(ctx, conf, server_id, version,
+                                          then=load)
+    ctx.can(ia_policies.LIST, target={'project_id': instance.project_id})
+    actions = _result(actions)
     body = views.index(actions, version, page_size=limit,
                        base_url=_base_url(req, ctx), server_id=server_id,
                        params=req.GET.items())
@@ -171,19 +204,24 @@ def show(req):
     validation.validate_query(req, schema.show_query_schema(version))
     server_id = req.urlvars['server_id']
     request_id = req.urlvars['request_id']
-    instance, cell = load_server(ctx, conf, server_id, version)
-    target = {'project_id': instance.project_id}
-    ctx.can(ia_policies.SHOW, target=target)
-    visibility = event_visibility(ctx, target, version)
 
-    def load(cctx):
+    def load(cctx, instance):
+        # NOTE: the events are read with the action (one round trip to
+        # the cell); the policies below decide whether they are shown.
         action = objects.InstanceAction.get_by_request_id(
             cctx, instance.uuid, request_id)
-        if action is None or not visibility.show_events:
+        if action is None:
             return action, []
         return action, objects.InstanceActionEventList.get_by_action(
             cctx, action.id)
-    action, events = _in_cell(ctx, conf, cell, load)
+    instance, cell, loaded = load_server(ctx, conf, server_id, version,
+                                         then=load)
+    target = {'project_id': instance.project_id}
+    ctx.can(ia_policies.SHOW, target=target)
+    visibility = event_visibility(ctx, target, version)
+    action, events = _result(loaded)
+    if not visibility.show_events:
+        events = []
     if action is None:
         raise webob.exc.HTTPNotFound(
             explanation='Action %s not found' % request_id)
