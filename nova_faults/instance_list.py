@@ -275,29 +275,9 @@ def load_related(ctx, conf, cell_mappings, rows, related,
     fault_uuids = set(fault_uuids) if fault_uuids is not None else None
 
     def load(cctx, cell_uuid):
-        cell_rows = by_cell[cell_uuid]
-        uuids = [row['uuid'] for row in cell_rows]
-        out = {}
         with _reader(cctx) as conn:
-            if related.faults:
-                wanted = (uuids if fault_uuids is None else
-                          [u for u in uuids if u in fault_uuids])
-                out['faults'] = db_servers.latest_faults(conn, wanted)
-            if related.metadata:
-                out['metadata'] = db_servers.metadata(conn, uuids)
-            if related.system_metadata is not None:
-                keys, prefix = related.system_metadata
-                out['system_metadata'] = db_servers.system_metadata(
-                    conn, uuids, keys=keys, prefix=prefix)
-            if related.tags:
-                out['tags'] = db_servers.tags(conn, uuids)
-            if related.bdms:
-                out['bdms'] = db_servers.volume_bdms(conn, uuids)
-            if related.services:
-                hosts = {row['host'] for row in cell_rows
-                         if row['host'] and not row['deleted']}
-                out['services'] = db_servers.compute_services(conn, hosts)
-        return out
+            return related_rows(conn, cell_uuid, by_cell[cell_uuid],
+                                related, fault_uuids)
 
     data = {'faults': {}, 'metadata': {}, 'system_metadata': {},
             'tags': {}, 'bdms': {}, 'services': {}}
@@ -313,12 +293,43 @@ def load_related(ctx, conf, cell_mappings, rows, related,
             failed[cell_uuid] = result
             continue
         for kind, values in result.items():
-            if kind == 'services':
-                for host, service in values.items():
-                    data['services'][(cell_uuid, host)] = service
-            else:
-                data[kind].update(values)
+            data[kind].update(values)
     return data, failed
+
+
+def related_rows(conn, cell_uuid, rows, related, fault_uuids=None):
+    """The related rows of ``rows`` (all in one cell) on ``conn``.
+
+    One query per kind. Returns ``{kind: {uuid: ...}}``; ``services`` is
+    keyed by (cell uuid, host).
+    """
+    uuids = [row['uuid'] for row in rows]
+    out = {'faults': {}, 'metadata': {}, 'system_metadata': {}, 'tags': {},
+           'bdms': {}, 'services': {}}
+    if related.faults:
+        if fault_uuids is None:
+            wanted = uuids
+        else:
+            shown = set(fault_uuids)
+            wanted = [u for u in uuids if u in shown]
+        out['faults'] = db_servers.latest_faults(conn, wanted)
+    if related.metadata:
+        out['metadata'] = db_servers.metadata(conn, uuids)
+    if related.system_metadata is not None:
+        keys, prefix = related.system_metadata
+        out['system_metadata'] = db_servers.system_metadata(
+            conn, uuids, keys=keys, prefix=prefix)
+    if related.tags:
+        out['tags'] = db_servers.tags(conn, uuids)
+    if related.bdms:
+        out['bdms'] = db_servers.volume_bdms(conn, uuids)
+    if related.services:
+        hosts = {row['host'] for row in rows
+                 if row['host'] and not row['deleted']}
+        out['services'] = {
+            (cell_uuid, host): service for host, service in
+            db_servers.compute_services(conn, hosts).items()}
+    return out
 
 
 def _with_cell_uuid(fn):

@@ -325,68 +325,77 @@ def _get_servers(req, detail):
     links = make_links(req)
     if not detail:
         return views.index(rows, links, limit, conf.api.max_limit)
-    opts = build_view_options(ctx, conf, version, links, mappings, rows,
-                              target=None, show=False)
+    opts = build_view_options(ctx, conf, version, links, mappings, rows)
     return views.detail(rows, opts, limit, conf.api.max_limit)
 
 
-def build_view_options(ctx, conf, version, links, mappings, rows, target,
-                       show):
-    """Decide visibility (policies) and load the related rows of ``rows``.
+class Visibility:
+    """What a caller may see of servers, decided once by policy.
 
     ``target`` is None for the detailed list (the caller's project, as
     Nova: one policy evaluation per request) and the server's project for
     show.
     """
-    show_extra_specs = False
-    if version >= (2, 47):
-        show_extra_specs = ctx.can(SERVERS % 'show:flavor-extra-specs',
-                                   target=target, fatal=False)
-    show_extended_attr = ctx.can(server_policies.EXTENDED_ATTRIBUTES,
-                                 target=target, fatal=False)
-    mode = host_status_mode(ctx, target) if version >= (2, 16) else None
 
-    sysmeta_keys = []
-    sysmeta_prefix = None
-    if version >= (2, 73):
-        sysmeta_keys.append('locked_reason')
-    if version >= (2, 98):
-        sysmeta_prefix = 'image_'
-    related = instance_list.Related(
-        faults=True, metadata=True,
-        system_metadata=((sysmeta_keys, sysmeta_prefix)
-                         if sysmeta_keys or sysmeta_prefix else None),
-        tags=version >= (2, 26), bdms=True, services=mode is not None)
-    fault_uuids = [row['uuid'] for row in rows
-                   if server_states.server_status(row)
-                   in views.FAULT_STATUSES]
-    data, _failed = instance_list.load_related(
-        ctx, conf, mappings, rows, related, fault_uuids=fault_uuids)
+    def __init__(self, ctx, version, target):
+        self.show_extra_specs = False
+        if version >= (2, 47):
+            self.show_extra_specs = ctx.can(
+                SERVERS % 'show:flavor-extra-specs', target=target,
+                fatal=False)
+        self.show_extended_attr = ctx.can(
+            server_policies.EXTENDED_ATTRIBUTES, target=target, fatal=False)
+        self.host_status_mode = (host_status_mode(ctx, target)
+                                 if version >= (2, 16) else None)
 
+    def related(self, version):
+        """The related rows the view needs (one query each)."""
+        sysmeta_keys = []
+        sysmeta_prefix = None
+        if version >= (2, 73):
+            sysmeta_keys.append('locked_reason')
+        if version >= (2, 98):
+            sysmeta_prefix = 'image_'
+        return instance_list.Related(
+            faults=True, metadata=True,
+            system_metadata=((sysmeta_keys, sysmeta_prefix)
+                             if sysmeta_keys or sysmeta_prefix else None),
+            tags=version >= (2, 26), bdms=True,
+            services=self.host_status_mode is not None)
+
+
+def fault_uuids(rows):
+    """The instances whose fault is shown (ERROR or DELETED)."""
+    return [row['uuid'] for row in rows
+            if server_states.server_status(row) in views.FAULT_STATUSES]
+
+
+def _host_statuses(conf, rows, services):
+    """host_status of ``rows``; ``services`` keyed by (cell, host)."""
+    down_time = servicegroup.service_down_time(conf)
+    now = timeutils.utcnow()
+    by_cell = {}
+    for row in rows:
+        by_cell.setdefault(row[instance_list.CELL_KEY], []).append(row)
+    statuses = {}
+    for cell_uuid, cell_rows in by_cell.items():
+        cell_services = {host: svc for (c, host), svc in services.items()
+                         if c == cell_uuid}
+        statuses.update(servicegroup.host_statuses(
+            cell_rows, cell_services, down_time, now))
+    return statuses
+
+
+def view_options(ctx, conf, version, links, rows, visibility, data,
+                 specs=None, groups=None, show=False):
     host_statuses = {}
-    if mode is not None:
-        down_time = servicegroup.service_down_time(conf)
-        now = timeutils.utcnow()
-        by_cell = {}
-        for row in rows:
-            by_cell.setdefault(row[instance_list.CELL_KEY], []).append(row)
-        for cell_uuid, cell_rows in by_cell.items():
-            services = {host: svc for (c, host), svc
-                        in data['services'].items() if c == cell_uuid}
-            host_statuses.update(servicegroup.host_statuses(
-                cell_rows, services, down_time, now))
-
-    uuids = [row['uuid'] for row in rows]
-    specs = None
-    if version >= (2, 96):
-        specs = instance_list.request_specs(ctx, uuids)
-    groups = None
-    if show and version >= (2, 71):
-        groups = instance_list.server_groups(ctx, uuids)
+    if visibility.host_status_mode is not None:
+        host_statuses = _host_statuses(conf, rows, data['services'])
     return views.ViewOptions(
         version, links, is_admin=ctx.is_admin,
-        show_extended_attr=show_extended_attr,
-        show_extra_specs=show_extra_specs, host_status_mode=mode,
+        show_extended_attr=visibility.show_extended_attr,
+        show_extra_specs=visibility.show_extra_specs,
+        host_status_mode=visibility.host_status_mode,
         faults=data['faults'], metadata=data['metadata'],
         system_metadata=data['system_metadata'], tags=data['tags'],
         bdms=data['bdms'], host_statuses=host_statuses,
@@ -394,12 +403,29 @@ def build_view_options(ctx, conf, version, links, mappings, rows, target,
         hints_without_spec={} if show else None)
 
 
-def get_instance(ctx, conf, server_id, mappings=None):
-    """(row, cell mapping) of a server the caller may see, or 404.
+def build_view_options(ctx, conf, version, links, mappings, rows):
+    """Decide visibility and load the related rows of a list page."""
+    visibility = Visibility(ctx, version, target=None)
+    data, _failed = instance_list.load_related(
+        ctx, conf, mappings, rows, visibility.related(version),
+        fault_uuids=fault_uuids(rows))
+    specs = None
+    if version >= (2, 96):
+        specs = instance_list.request_specs(
+            ctx, [row['uuid'] for row in rows])
+    return view_options(ctx, conf, version, links, rows, visibility, data,
+                        specs=specs)
 
-    A non-admin only finds their own project's servers (another
-    project's server is "not found", as Nova's database layer answers).
-    A server whose cell does not answer is a 503 naming the cell.
+
+def get_instance(ctx, conf, server_id, mappings=None, version=None):
+    """A server the caller may see, or 404; with what its view needs.
+
+    Returns ``(row, cell mapping, visibility, related data)``; with
+    ``version`` None only the row is loaded. The instance and its related
+    rows are read in one call to its cell. A non-admin only finds their
+    own project's servers (another project's server is "not found", as
+    Nova's database layer answers). A server whose cell does not answer
+    is a 503 naming the cell.
     """
     if not uuidutils.is_uuid_like(server_id):
         raise exception.InstanceNotFound(instance_id=server_id)
@@ -421,15 +447,25 @@ def get_instance(ctx, conf, server_id, mappings=None):
 
     def lookup(cctx):
         with instance_list._reader(cctx) as conn:
-            return db_servers.instance_get(conn, server_id,
-                                           read_deleted=ctx.read_deleted,
-                                           project_id=project_id)
-    row = instance_list.one_cell(ctx, conf, cell, lookup)
+            row = db_servers.instance_get(conn, server_id,
+                                          read_deleted=ctx.read_deleted,
+                                          project_id=project_id)
+            if row is None or version is None:
+                return row, None, None
+            row = dict(row)
+            row[instance_list.CELL_KEY] = cell['uuid']
+            visibility = Visibility(ctx, version,
+                                    {'project_id': row['project_id']})
+            data = instance_list.related_rows(
+                conn, cell['uuid'], [row], visibility.related(version),
+                fault_uuids([row]))
+            return row, visibility, data
+    row, visibility, data = instance_list.one_cell(ctx, conf, cell, lookup)
     if row is None:
         raise exception.InstanceNotFound(instance_id=server_id)
     row = dict(row)
     row[instance_list.CELL_KEY] = cell['uuid']
-    return row, cell
+    return row, cell, visibility, data
 
 
 def index(req):
@@ -445,9 +481,16 @@ def show(req):
     validation.validate_query(req, schema.show_query_for(version))
     server_id = req.urlvars['server_id']
     mappings = cell_mappings(ctx, conf)
-    row, cell = get_instance(ctx, conf, server_id, mappings)
-    target = {'project_id': row['project_id']}
-    ctx.can(SERVERS % 'show', target=target)
-    opts = build_view_options(ctx, conf, version, make_links(req), [cell],
-                              [row], target=target, show=True)
+    row, _cell, visibility, data = get_instance(ctx, conf, server_id,
+                                                mappings, version=version)
+    ctx.can(SERVERS % 'show', target={'project_id': row['project_id']})
+    specs = groups = None
+    if version >= (2, 71):
+        with instance_list._api_reader(ctx) as conn:
+            groups = db_servers.server_groups(conn, [server_id])
+            if version >= (2, 96):
+                specs = db_servers.request_specs(conn, [server_id])
+    opts = view_options(ctx, conf, version, make_links(req), [row],
+                        visibility, data, specs=specs, groups=groups,
+                        show=True)
     return wsgi_util.json_response(req, {'server': views.show(row, opts)})
