@@ -25,6 +25,8 @@ Exit codes are oslo.upgradecheck's: 0 success, 1 warning, 2 failure,
 
 import os
 import sys
+import threading
+import time
 
 from oslo_config import cfg
 from oslo_db.sqlalchemy import engines
@@ -85,6 +87,43 @@ def _revision_problem(name, state, revision, database):
         return ('%s is at revision %s, expected %s: run "nova-faults-manage '
                 'db sync".' % (name, revision, migration.head(database)))
     return None
+
+
+def probe_cells(ctx, conf, mappings, fn, timeout):
+    """``{cell uuid: fn(cell_ctx) | exception | DID_NOT_RESPOND}``.
+
+    Like :func:`nova_faults.cells.scatter_gather`, but on daemon threads:
+    a cell whose database hangs is reported after ``timeout`` seconds and
+    does not keep the command from exiting (the API's shared pool would
+    wait for the hung connection at interpreter exit).
+    """
+    results = {}
+    threads = []
+
+    def run(uuid, cctx):
+        try:
+            results[uuid] = fn(cctx)
+        except Exception as exc:
+            results[uuid] = exc
+
+    for mapping in mappings:
+        uuid = mapping['uuid']
+        try:
+            cctx = cells.cell_context(ctx, mapping, conf)
+        except Exception as exc:
+            results[uuid] = exc
+            continue
+        thread = threading.Thread(target=run, args=(uuid, cctx),
+                                  name='nova-faults-status-%s' % uuid,
+                                  daemon=True)
+        thread.start()
+        threads.append(thread)
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0, deadline - time.monotonic()))
+    return {mapping['uuid']: results.get(mapping['uuid'],
+                                         cells.DID_NOT_RESPOND)
+            for mapping in mappings}
 
 
 class Checks(upgradecheck.UpgradeCommands):
@@ -170,8 +209,7 @@ class Checks(upgradecheck.UpgradeCommands):
                 return inspect_database(connection, database)
 
         timeout = conf.api.cell_timeout
-        results = cells.scatter_gather(
-            self._admin(), mappings, probe, timeout=timeout, conf=conf)
+        results = probe_cells(self._admin(), conf, mappings, probe, timeout)
         problems = []
         for mapping in mappings:
             uuid = mapping['uuid']

@@ -7,8 +7,10 @@ an operator would run it.
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 
 import fixtures
 from oslo_policy import opts as policy_opts
@@ -50,6 +52,33 @@ class StatusTestBase(testtools.TestCase):
         with open(path, 'w') as f:
             f.write(text)
         return path
+
+    def hung_listener(self):
+        """A port that accepts connections and never answers."""
+        listener = socket.socket()
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(8)
+        accepted = []
+        stop = threading.Event()
+
+        def accept():
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    accepted.append(listener.accept()[0])
+                except OSError:
+                    pass
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+
+        def close():
+            stop.set()
+            thread.join(5)
+            for conn in accepted:
+                conn.close()
+            listener.close()
+        self.addCleanup(close)
+        return listener.getsockname()[1]
 
     def use_policy_file(self, text, name='policy.yaml'):
         self.conf.set_override('policy_file', self.write(name, text),
@@ -138,32 +167,7 @@ class DatabaseChecksTest(StatusTestBase):
         self.assertIn('has no nova-faults tables', result.details)
 
     def test_hung_cell_is_reported_after_the_cell_timeout(self):
-        import socket
-        import threading
-        listener = socket.socket()
-        listener.bind(('127.0.0.1', 0))
-        listener.listen(8)
-        accepted = []
-        stop = threading.Event()
-
-        def accept():
-            listener.settimeout(0.2)
-            while not stop.is_set():
-                try:
-                    accepted.append(listener.accept()[0])
-                except OSError:
-                    pass
-        thread = threading.Thread(target=accept, daemon=True)
-        thread.start()
-
-        def close():
-            stop.set()
-            thread.join(5)
-            for conn in accepted:
-                conn.close()
-            listener.close()
-        self.addCleanup(close)
-        port = listener.getsockname()[1]
+        port = self.hung_listener()
         db_api.cell_mapping_create(self.deployment.admin_context(), {
             'name': 'hung', 'transport_url': 'none:///', 'disabled': False,
             'database_connection':
@@ -268,6 +272,18 @@ class CommandTest(StatusTestBase):
                            'report_interval = 10\n')
         self.assertEqual(1, result.returncode, result.stdout + result.stderr)
         self.assertIn('Result: Warning', result.stdout)
+
+    def test_hung_cell_does_not_keep_the_command_running(self):
+        port = self.hung_listener()
+        db_api.cell_mapping_create(self.deployment.admin_context(), {
+            'name': 'hung', 'transport_url': 'none:///', 'disabled': False,
+            'database_connection':
+                'postgresql+psycopg://nf:s3cret@127.0.0.1:%d/cell9' % port})
+        result = self._run('[api]\ncell_timeout = 1\n')
+        self.assertEqual(2, result.returncode, result.stdout + result.stderr)
+        text = ' '.join(result.stdout.replace('|', ' ').split())
+        self.assertIn('did not respond within 1 seconds', text)
+        self.assertNotIn('s3cret', result.stdout + result.stderr)
 
     def test_failure(self):
         result = self._run(policy_text='"os_compute_api:servers:show": '
