@@ -156,6 +156,48 @@ class ServersTestMixin:
         else:
             self.assertNotIn('scheduler_hints', view)
 
+    def test_keys_match_nova_samples(self):
+        """Key sets of Nova's published samples (without security_groups,
+        which Nova takes from Neutron)."""
+        server = self._rich_server()
+        path = '/servers/%s' % server['uuid']
+        v216_admin = {
+            'addresses', 'created', 'flavor', 'hostId', 'id', 'image',
+            'key_name', 'links', 'metadata', 'name', 'config_drive',
+            'OS-DCF:diskConfig', 'OS-EXT-AZ:availability_zone',
+            'OS-EXT-SRV-ATTR:host', 'OS-EXT-SRV-ATTR:hypervisor_hostname',
+            'OS-EXT-SRV-ATTR:instance_name', 'OS-EXT-SRV-ATTR:hostname',
+            'OS-EXT-SRV-ATTR:launch_index',
+            'OS-EXT-SRV-ATTR:reservation_id',
+            'OS-EXT-SRV-ATTR:root_device_name', 'OS-EXT-SRV-ATTR:kernel_id',
+            'OS-EXT-SRV-ATTR:ramdisk_id', 'OS-EXT-SRV-ATTR:user_data',
+            'OS-EXT-STS:power_state', 'OS-EXT-STS:task_state',
+            'OS-EXT-STS:vm_state', 'os-extended-volumes:volumes_attached',
+            'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at', 'locked',
+            'accessIPv4', 'accessIPv6', 'progress', 'status', 'host_status',
+            'tenant_id', 'updated', 'user_id'}
+        resp = self.admin_get(path, version='2.16')
+        self.assertEqual(v216_admin, set(resp.json['server']))
+        resp = self.admin_get('/servers/detail', version='2.16')
+        self.assertEqual(v216_admin, set(resp.json['servers'][0]))
+        v2100_user = {
+            'OS-DCF:diskConfig', 'OS-EXT-AZ:availability_zone',
+            'OS-EXT-SRV-ATTR:hostname', 'OS-EXT-STS:power_state',
+            'OS-EXT-STS:task_state', 'OS-EXT-STS:vm_state',
+            'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at',
+            'accessIPv4', 'accessIPv6', 'addresses', 'config_drive',
+            'created', 'description', 'flavor', 'hostId', 'id', 'image',
+            'key_name', 'links', 'locked', 'locked_reason', 'metadata',
+            'name', 'os-extended-volumes:volumes_attached',
+            'pinned_availability_zone', 'progress', 'scheduler_hints',
+            'server_groups', 'status', 'tags', 'tenant_id',
+            'trusted_image_certificates', 'updated', 'user_id'}
+        resp = self.user_get(path, version='2.100')
+        self.assertEqual(v2100_user, set(resp.json['server']))
+        resp = self.user_get('/servers/detail', version='2.100')
+        self.assertEqual(v2100_user - {'server_groups'},
+                         set(resp.json['servers'][0]))
+
     def test_extra_specs_policy(self):
         self._rich_server()
         set_policy({'os_compute_api:servers:show:flavor-extra-specs': '!'})
