@@ -157,8 +157,10 @@ class ServersTestMixin:
             self.assertNotIn('scheduler_hints', view)
 
     def test_keys_match_nova_samples(self):
-        """Key sets of Nova's published samples (without security_groups,
-        which Nova takes from Neutron)."""
+        """Key sets of Nova's published samples.
+
+        Without security_groups, which Nova takes from Neutron.
+        """
         server = self._rich_server()
         path = '/servers/%s' % server['uuid']
         v216_admin = {
