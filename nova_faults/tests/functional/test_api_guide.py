@@ -67,9 +67,8 @@ class APIGuideTest(base.APITestCase):
             script += ['echo "=== %d"' % number, command,
                        'echo "=== rc $?"']
         script = '\n'.join(script).replace(DEMO_URL, self.live.url)
-        env = {'PATH': BINDIR + os.pathsep + os.environ.get(
-                   'PATH', '/usr/bin:/bin'),
-               'HOME': self.home, 'LANG': 'C.UTF-8'}
+        path = BINDIR + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin')
+        env = {'PATH': path, 'HOME': self.home, 'LANG': 'C.UTF-8'}
         result = subprocess.run(['bash', '-c', script], env=env,
                                 capture_output=True, text=True,
                                 timeout=600)
