@@ -106,6 +106,37 @@ def require_backend(backend):
     raise unittest.SkipTest(error)
 
 
+# RabbitMQ, for the notification tests (oslo.messaging transport URL).
+RABBIT_URL = os.environ.get('NOVA_FAULTS_RABBIT_URL',
+                            'rabbit://guest:guest@127.0.0.1:5672/')
+
+
+def rabbitmq_error():
+    """None when RabbitMQ at ``RABBIT_URL`` answers, else why not."""
+    with _PROBE_LOCK:
+        if 'rabbitmq' not in _PROBES:
+            import kombu
+            url = 'amqp' + RABBIT_URL[len('rabbit'):]
+            try:
+                with kombu.Connection(url, connect_timeout=3) as conn:
+                    conn.ensure_connection(max_retries=1)
+                _PROBES['rabbitmq'] = None
+            except Exception as exc:
+                _PROBES['rabbitmq'] = 'RabbitMQ unreachable: %s' % (
+                    type(exc).__name__)
+        return _PROBES['rabbitmq']
+
+
+def require_rabbitmq():
+    """Skip the test without RabbitMQ (fail it when backends are required)."""
+    error = rabbitmq_error()
+    if error is None:
+        return
+    if backends_required():
+        raise AssertionError('%s and %s=1 requires it' % (error, REQUIRE_ENV))
+    raise unittest.SkipTest(error)
+
+
 def _template_dir():
     global _TEMPLATE_DIR
     if _TEMPLATE_DIR is None:
