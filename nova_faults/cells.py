@@ -144,6 +144,11 @@ def is_failure(result):
 
 
 def _run(sem, cctx, fn, args, kwargs):
+    # The pool thread logs with the request's IDs: oslo.log reads the
+    # thread's current context. (Each call replaces the previous one.)
+    update_store = getattr(cctx, 'update_store', None)
+    if update_store is not None:
+        update_store()
     try:
         return fn(cctx, *args, **kwargs)
     except exception.NovaFaultsException as exc:

@@ -14,18 +14,25 @@ bad URL, ...); 2 wrong usage; 3 ``db sync`` refused a database that
 nova-faults did not create (Nova's own, for example). Database and
 transport URLs are always printed with their password masked (``***``);
 error messages never carry a driver's exception text.
+
+Logging is oslo.log's, configured by the usual ``[DEFAULT]`` options
+(``debug``, ``log_file``, ...); without a log file it goes to standard
+error, so that standard output only carries the command's own output
+(``cell create`` prints a UUID scripts can read).
 """
 
-import logging
 import sys
 
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from nova_faults import conf as nf_conf
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
 from nova_faults.db import migration
 from nova_faults import exception
+
+LOG = logging.getLogger(__name__)
 
 SUCCESS = 0
 FAILURE = 1
@@ -205,9 +212,10 @@ def add_command_parsers(subparsers):
 
 def main(argv=None):
     """Entry point of ``nova-faults-manage``; returns the exit code."""
-    logging.basicConfig(level=logging.WARNING,
-                        format='%(levelname)s %(name)s: %(message)s')
     conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    # NOTE: our default only: the command's output owns standard output.
+    conf.set_default('use_stderr', True)
     conf.register_cli_opt(cfg.SubCommandOpt(
         'category', title='Command categories',
         handler=add_command_parsers))
@@ -219,6 +227,7 @@ def main(argv=None):
         return USAGE
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else USAGE
+    logging.setup(conf, 'nova-faults')
     try:
         return conf.category.action_fn(conf)
     except exception.NovaFaultsException as exc:
@@ -228,7 +237,7 @@ def main(argv=None):
         # NOTE: never print the exception text: a database driver's message
         # may carry the connection URL.
         _err('%s failed: %s' % (conf.category.name, type(exc).__name__))
-        logging.getLogger(__name__).debug('Command failed', exc_info=True)
+        LOG.debug('Command failed', exc_info=True)
         return FAILURE
 
 

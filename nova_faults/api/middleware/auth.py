@@ -66,6 +66,18 @@ def _context_kwargs(req):
     }
 
 
+def _set_request_context(req, ctx):
+    """Make ``ctx`` the context of the request and of this thread.
+
+    oslo.log reads the thread's current context, so every log line
+    written while the request is handled carries its global and local
+    request IDs and the user identity. The request log middleware
+    forgets it when the request is done.
+    """
+    req.environ[CONTEXT_KEY] = ctx
+    ctx.update_store()
+
+
 class KeystoneContext(base.Middleware):
     """Make a request context from keystonemiddleware's headers."""
 
@@ -77,7 +89,7 @@ class KeystoneContext(base.Middleware):
             return unauthorized()
         kwargs = _context_kwargs(req)
         ctx = nf_context.RequestContext.from_environ(req.environ, **kwargs)
-        req.environ[CONTEXT_KEY] = ctx
+        _set_request_context(req, ctx)
         return req.get_response(self.application)
 
 
@@ -108,5 +120,5 @@ class NoAuth(base.Middleware):
         ctx = nf_context.RequestContext(
             user_id=user_id, project_id=project_id, roles=roles,
             **_context_kwargs(req))
-        req.environ[CONTEXT_KEY] = ctx
+        _set_request_context(req, ctx)
         return req.get_response(self.application)
