@@ -92,7 +92,9 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.smoke:
         args.servers, args.cells, args.backends = [20], [1], ['sqlite']
-        args.budget, args.duration, args.workers = 0.2, 1.0, 1
+        args.budget, args.duration, args.workers = 0.1, 0.3, 1
+        # wrk runs at least a second per URL; the Python client less.
+        args.tool = args.tool or 'python'
         args.scale_workers = [1]
         args.hosts = 4
     if not args.connections:
@@ -129,6 +131,11 @@ def http_runs(built, args, tmp, endpoints):
                 continue
             headers = dict(HTTP_HEADERS)
             headers['OpenStack-API-Version'] = 'compute %s' % version
+            if not args.smoke:
+                # Warm up: every worker has its engines and connections.
+                bench_http.python_load(server.port, path, headers,
+                                       args.connections, 0.5,
+                                       max_requests=50)
             results[name] = bench_http.load(server.port, path, headers,
                                             args.connections, args.duration,
                                             tool=args.tool)
@@ -147,6 +154,8 @@ def scaling(built, args, tmp, name='server_show_2.84'):
     for workers in args.scale_workers:
         server = bench_http.serve(config, workers, tmp)
         try:
+            bench_http.python_load(server.port, path, headers, 2 * workers,
+                                   0.5, max_requests=50)
             result = bench_http.load(server.port, path, headers,
                                      2 * workers, args.duration,
                                      tool=args.tool)
@@ -289,6 +298,9 @@ def main(argv=None):
     }
     tmp = tempfile.mkdtemp(prefix='nf-bench-')
     scale_target = None
+    # The throughput curve: on a database server when there is one.
+    scale_backend = next((b for b in args.backends if b != 'sqlite'),
+                         args.backends[0])
     for backend in args.backends:
         for cells in args.cells:
             for servers in args.servers:
@@ -303,7 +315,8 @@ def main(argv=None):
                         'servers': servers, 'skipped': str(exc)})
                     continue
                 results['configs'].append(entry)
-                want = (cells == max(args.cells) and
+                want = (backend == scale_backend and not args.smoke and
+                        cells == max(args.cells) and
                         servers == (1000 if 1000 in args.servers
                                     else args.servers[0]))
                 if (not args.no_http and scale_target is None and want):
@@ -313,7 +326,8 @@ def main(argv=None):
                     scale_target = True
                 bench_data.dispose(built)
     if not args.no_http:
-        results['startup'] = bench_http.startup(runs=2)
+        results['startup'] = bench_http.startup(runs=1 if args.smoke
+                                                else 2)
     results['seconds'] = round(
         (datetime.datetime.now(datetime.timezone.utc) - started
          ).total_seconds(), 1)

@@ -1,0 +1,66 @@
+"""The API benchmark harness runs: ``benchmarks/run.py --smoke``.
+
+A seconds-long run on SQLite with a handful of servers (one cell, one
+gunicorn worker, HTTP runs of a fraction of a second with the Python
+client) that must produce the JSON document with every section.
+Only its shape is asserted, never a timing. Skipped when the source tree
+(with ``benchmarks/``) or gunicorn is not there.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import fixtures
+import testtools
+
+import nova_faults
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(nova_faults.__file__)))
+RUN = os.path.join(ROOT, 'benchmarks', 'run.py')
+ENDPOINTS = ('servers_detail_2.1', 'servers_detail_2.84', 'server_show_2.84',
+             'actions_list_2.84', 'action_show_2.84', 'services_2.84')
+
+
+class BenchmarkSmokeTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        if not os.path.exists(RUN):
+            self.skipTest('no benchmarks/ in this tree')
+        bindir = os.path.dirname(sys.executable)
+        if not (os.path.exists(os.path.join(bindir, 'gunicorn')) or
+                shutil.which('gunicorn')):
+            self.skipTest('gunicorn is not installed')
+
+    def test_smoke_writes_every_section(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        output = os.path.join(tmp, 'smoke.json')
+        proc = subprocess.run(
+            [sys.executable, RUN, '--smoke', '--output', output],
+            capture_output=True, text=True, timeout=120, cwd=tmp)
+        self.assertEqual(0, proc.returncode, proc.stderr[-3000:])
+        with open(output) as f:
+            result = json.load(f)
+        for key in ('date', 'command', 'machine', 'settings', 'configs',
+                    'startup'):
+            self.assertIn(key, result)
+        self.assertGreater(result['startup']['first_start_s'], 0)
+        [config] = result['configs']
+        self.assertEqual(('sqlite', 1), (config['backend'], config['cells']))
+        self.assertGreater(config['http']['peak_rss_mb'], 0)
+        self.assertEqual(sorted(ENDPOINTS), sorted(config['endpoints']))
+        for name, entry in config['endpoints'].items():
+            for side in ('nova_faults', 'baseline'):
+                self.assertGreater(entry[side]['median_ms'], 0, name)
+                self.assertIn('p99_ms', entry[side])
+            self.assertGreater(entry['ratio'], 0, name)
+            self.assertGreater(entry['queries'], 0, name)
+            self.assertGreater(entry['http']['requests'], 0, name)
+            self.assertEqual(0, entry['http'].get('errors', 0), name)
+            for key in ('median_ms', 'p99_ms', 'rps'):
+                self.assertIn(key, entry['http'])
+        # The Markdown table is printed too.
+        self.assertIn('| endpoint |', proc.stdout)
