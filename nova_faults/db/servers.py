@@ -385,7 +385,8 @@ def instance_mapping(api_conn, uuid):
     return api_conn.execute(stmt).mappings().first()
 
 
-def _spec_fields(text):
+def spec_fields(text):
+    """The fields of a serialized RequestSpec (a dict, {} if unreadable)."""
     try:
         blob = json.loads(text)
     except (TypeError, ValueError):
@@ -407,7 +408,7 @@ def request_specs(api_conn, uuids):
                      ).where(REQUEST_SPECS.c.instance_uuid.in_(list(uuids)))
     result = {}
     for uuid, spec in api_conn.execute(stmt):
-        data = _spec_fields(spec)
+        data = spec_fields(spec)
         result[uuid] = {
             'availability_zone': data.get('availability_zone'),
             'scheduler_hints': data.get('scheduler_hints'),

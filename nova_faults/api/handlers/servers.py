@@ -218,8 +218,7 @@ def _get_servers(req, detail):
     ctx.can(SERVERS % ('detail' if detail else 'index'))
     query = validation.validate_query(req, schema.index_query_for(version))
     search_opts = _search_options(req, ctx, version, query)
-    # Kept for the down-cell records of issue 5.
-    _is_cell_down_supported(req, version, search_opts)
+    cell_down_support = _is_cell_down_supported(req, version, search_opts)
 
     for opt in search_opts:
         if opt in schema.JOINED_TABLE_QUERY_PARAMS_SERVERS or \
@@ -320,7 +319,13 @@ def _get_servers(req, detail):
     except exception.MarkerNotFound:
         raise webob.exc.HTTPBadRequest(
             explanation='marker [%s] not found' % marker)
-    handle_failed_cells(conf, failed)
+    if cell_down_support and failed:
+        project = (None if all_tenants else
+                   search_opts.get('project_id', ctx.project_id))
+        rows = minimal_rows(ctx, mappings, failed, project,
+                            limit - len(rows) if limit else limit) + rows
+    else:
+        handle_failed_cells(conf, failed)
 
     links = make_links(req)
     if not detail:
@@ -403,8 +408,31 @@ def view_options(ctx, conf, version, links, rows, visibility, data,
         hints_without_spec={} if show else None)
 
 
+def minimal_rows(ctx, mappings, failed, project, limit):
+    """Minimal records (2.69) of the servers of cells that failed.
+
+    From the instance mappings not queued for delete, of ``project``
+    (None: every project); they come first in the list, as in Nova.
+    """
+    rows = []
+    for cell in mappings:
+        if cell['uuid'] not in failed:
+            continue
+        LOG.warning('Cell %s is not responding and hence only partial '
+                    'results are available from this cell if any.',
+                    cell['uuid'])
+        # NOTE: as Nova, each down cell may give up to the remaining
+        # limit (it is not decreased from one down cell to the next).
+        not_deleted = (
+            db_api.instance_mapping_get_not_deleted_by_cell_and_project)
+        for mapping in not_deleted(ctx, cell['uuid'], project, limit=limit):
+            rows.append(views.minimal_row(mapping))
+    return rows
+
+
 def build_view_options(ctx, conf, version, links, mappings, rows):
     """Decide visibility and load the related rows of a list page."""
+    rows = [row for row in rows if views.MINIMAL_KEY not in row]
     visibility = Visibility(ctx, version, target=None)
     data, _failed = instance_list.load_related(
         ctx, conf, mappings, rows, visibility.related(version),
@@ -481,8 +509,13 @@ def show(req):
     validation.validate_query(req, schema.show_query_for(version))
     server_id = req.urlvars['server_id']
     mappings = cell_mappings(ctx, conf)
-    row, _cell, visibility, data = get_instance(ctx, conf, server_id,
-                                                mappings, version=version)
+    try:
+        row, _cell, visibility, data = get_instance(
+            ctx, conf, server_id, mappings, version=version)
+    except exception.CellUnavailable:
+        if version < (2, 69):
+            raise
+        return _show_from_down_cell(req, ctx, version, server_id)
     ctx.can(SERVERS % 'show', target={'project_id': row['project_id']})
     specs = groups = None
     if version >= (2, 71):
@@ -494,3 +527,34 @@ def show(req):
                         visibility, data, specs=specs, groups=groups,
                         show=True)
     return wsgi_util.json_response(req, {'server': views.show(row, opts)})
+
+
+def _show_from_down_cell(req, ctx, version, server_id):
+    """The 2.69 minimal construct of a server whose cell did not answer.
+
+    404 when the server is queued for delete, has no request spec, or
+    (for a non-admin) belongs to another project.
+    """
+    not_found = exception.InstanceNotFound(instance_id=server_id)
+    mapping = db_api.instance_mapping_get_by_instance_uuid(ctx, server_id)
+    if mapping.get('queued_for_delete'):
+        raise not_found
+    if not ctx.is_admin and ctx.project_id and \
+            mapping['project_id'] != ctx.project_id:
+        raise not_found
+    try:
+        spec_row = db_api.request_spec_get_by_instance_uuid(ctx, server_id)
+    except exception.RequestSpecNotFound:
+        raise not_found
+    target = {'project_id': mapping['project_id']}
+    ctx.can(SERVERS % 'show', target=target)
+    show_extra_specs = ctx.can(SERVERS % 'show:flavor-extra-specs',
+                               target=target, fatal=False)
+    groups = None
+    if version >= (2, 71):
+        groups = instance_list.server_groups(ctx, [server_id]).get(
+            server_id, [])
+    server = views.minimal_show(
+        mapping, db_servers.spec_fields(spec_row['spec']), version,
+        make_links(req), show_extra_specs, server_groups=groups)
+    return wsgi_util.json_response(req, {'server': server})

@@ -319,7 +319,66 @@ def trusted_certs_ids(trusted_certs_text):
     return None
 
 
+MINIMAL_KEY = '_minimal'
+"""Marks a row built from the API database for a server of a cell that
+did not answer (microversion 2.69 "minimal construct")."""
+
+
+def minimal_row(mapping):
+    """A minimal row from an instance mapping (down cell, 2.69)."""
+    return {MINIMAL_KEY: True, 'uuid': mapping['instance_uuid'],
+            'project_id': mapping['project_id'],
+            'created_at': mapping['created_at']}
+
+
+def minimal_entry(inst, links, detail):
+    """A server of a cell that did not answer, in a list (2.69).
+
+    NOTE: as Nova: index shows only id, status UNKNOWN and links; detail
+    adds tenant_id and created.
+    """
+    uuid = inst['uuid']
+    entry = {'id': uuid, 'status': 'UNKNOWN',
+             'links': links.self_and_bookmark(COLLECTION, uuid)}
+    if detail:
+        entry['tenant_id'] = inst['project_id']
+        entry['created'] = isotime(inst['created_at'])
+    return entry
+
+
+def minimal_show(mapping, spec, version, links, show_extra_specs,
+                 server_groups=None):
+    """``GET /servers/{id}`` of a server whose cell did not answer (2.69).
+
+    Built from the instance mapping and the request spec fields
+    (``spec``: the RequestSpec object's data). ``server_groups`` is shown
+    from 2.71.
+    """
+    uuid = mapping['instance_uuid']
+    image = _object_data(spec.get('image')) or {}
+    flavor = _object_data(spec.get('flavor')) or {}
+    view = {
+        'id': uuid, 'status': 'UNKNOWN',
+        'tenant_id': mapping['project_id'],
+        'created': isotime(mapping['created_at']),
+        'links': links.self_and_bookmark(COLLECTION, uuid),
+        # NOTE: Nova's minimal construct allows only id and links in the
+        # image (no 2.98 properties: the cell holding them is down).
+        'image': image_view(image.get('id'), (2, 1), links),
+        'flavor': flavor_view(flavor, version, links, show_extra_specs),
+        'OS-EXT-AZ:availability_zone': (spec.get('availability_zone') or
+                                        'UNKNOWN'),
+        'OS-EXT-STS:power_state': 0,
+        'user_id': spec.get('user_id') or 'UNKNOWN',
+    }
+    if server_groups is not None:
+        view['server_groups'] = list(server_groups)
+    return view
+
+
 def index_entry(inst, links):
+    if MINIMAL_KEY in inst:
+        return minimal_entry(inst, links, detail=False)
     uuid = inst['uuid']
     return {'id': uuid, 'name': inst['display_name'],
             'links': links.self_and_bookmark(COLLECTION, uuid)}
@@ -327,6 +386,8 @@ def index_entry(inst, links):
 
 def show(inst, opts):
     """The detailed representation of one instance row."""
+    if MINIMAL_KEY in inst:
+        return minimal_entry(inst, opts.links, detail=True)
     v = opts.version
     links = opts.links
     uuid = inst['uuid']

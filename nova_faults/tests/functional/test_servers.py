@@ -697,6 +697,96 @@ class SQLiteServersTest(ServersTestMixin, sb.ServersTestCase):
                          'serviceUnavailable')
 
 
+class DownCellMinimalTest(sb.ServersTestCase):
+    """2.69 minimal records for servers of a cell that does not answer."""
+
+    cell_count = 1
+
+    def setUp(self):
+        super().setUp()
+        from nova_faults import cells
+        from nova_faults.db import api as db_api
+        self.up = self.make_server(0)
+        self.down = db_api.cell_mapping_create(self.admin_ctx, {
+            'name': 'down', 'transport_url': 'none:///',
+            'database_connection':
+                'mysql+pymysql://nobody:secret@127.0.0.1:1/nova'})
+        cells.reset_cache()
+        self.lost = {}
+        for name, project, queued in (('mine', sb.PROJECT, False),
+                                      ('other', sb.OTHER, False),
+                                      ('queued', sb.PROJECT, True)):
+            uuid = '3f0d4d6c-1111-4c1e-9a53-0c6a4f2b7e0%d' % len(self.lost)
+            db_api.instance_mapping_create(self.admin_ctx, {
+                'instance_uuid': uuid, 'cell_uuid': self.down['uuid'],
+                'project_id': project, 'user_id': 'demo',
+                'queued_for_delete': queued})
+            self.lost[name] = uuid
+        spec = {'nova_object.name': 'RequestSpec', 'nova_object.data': {
+            'image': {'nova_object.data': {'id': 'img-1'}},
+            'flavor': json.loads(sb.flavor_json(
+                extra_specs={'a': 'b'}))['cur'],
+            'availability_zone': None, 'user_id': 'demo'}}
+        db_api.request_spec_create(self.admin_ctx, self.lost['mine'],
+                                   json.dumps(spec))
+
+    def ids(self, resp):
+        self.assertEqual(200, resp.status_int, resp.text)
+        return [s['id'] for s in resp.json['servers']]
+
+    def test_lists(self):
+        resp = self.user_get('/servers', version='2.69')
+        self.assertEqual([self.lost['mine'], self.up['uuid']],
+                         self.ids(resp))
+        self.assertEqual({'id', 'status', 'links'},
+                         set(resp.json['servers'][0]))
+        self.assertEqual('UNKNOWN', resp.json['servers'][0]['status'])
+        resp = self.user_get('/servers/detail', version='2.69')
+        self.assertEqual({'id', 'status', 'tenant_id', 'created', 'links'},
+                         set(resp.json['servers'][0]))
+        resp = self.admin_get('/servers?all_tenants=1', version='2.69')
+        self.assertEqual({self.lost['mine'], self.lost['other'],
+                          self.up['uuid']}, set(self.ids(resp)))
+        # before 2.69, or with paging, sorting or filters: skipped
+        for path, version in (('/servers', '2.68'),
+                              ('/servers?limit=5', '2.69'),
+                              ('/servers?sort_key=display_name', '2.69'),
+                              ('/servers?name=server', '2.69')):
+            self.assertEqual([self.up['uuid']],
+                             self.ids(self.user_get(path, version=version)),
+                             path)
+        # a non-admin's deleted=true is dropped: still minimal records
+        self.assertEqual([self.lost['mine'], self.up['uuid']], self.ids(
+            self.user_get('/servers?deleted=true', version='2.69')))
+
+    def test_show(self):
+        path = '/servers/%s' % self.lost['mine']
+        message = self.assertFault(self.user_get(path, version='2.68'), 503,
+                                   'serviceUnavailable')
+        self.assertNotIn('secret', message)
+        resp = self.user_get(path, version='2.69')
+        self.assertEqual(200, resp.status_int, resp.text)
+        server = resp.json['server']
+        self.assertEqual({'id', 'status', 'tenant_id', 'created', 'links',
+                          'image', 'flavor', 'OS-EXT-AZ:availability_zone',
+                          'OS-EXT-STS:power_state', 'user_id'}, set(server))
+        self.assertEqual('UNKNOWN', server['status'])
+        self.assertEqual('UNKNOWN', server['OS-EXT-AZ:availability_zone'])
+        self.assertEqual(0, server['OS-EXT-STS:power_state'])
+        self.assertEqual('img-1', server['image']['id'])
+        self.assertEqual({'vcpus': 1, 'ram': 512, 'disk': 1, 'ephemeral': 0,
+                          'swap': 0, 'original_name': 'm1.tiny',
+                          'extra_specs': {'a': 'b'}}, server['flavor'])
+        resp = self.user_get(path, version='2.71')
+        self.assertEqual([], resp.json['server']['server_groups'])
+        # queued for delete, no request spec, another project: 404
+        for name, who in (('queued', self.user_get),
+                          ('other', self.admin_get),
+                          ('other', self.user_get)):
+            resp = who('/servers/%s' % self.lost[name], version='2.69')
+            self.assertFault(resp, 404, 'itemNotFound')
+
+
 class MixedBackendsServersTest(ServersTestMixin, sb.ServersTestCase):
     """One MariaDB cell and one PostgreSQL cell."""
 
