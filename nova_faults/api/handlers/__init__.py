@@ -1,1 +1,4 @@
-"""Request handlers, one module per resource; each reads like the API reference."""
+"""Request handlers, one module per resource.
+
+Each reads like the API reference: load, authorize, render.
+"""

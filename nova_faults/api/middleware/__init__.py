@@ -1,1 +1,4 @@
-"""Small, paste-composable WSGI middleware. No oslo.versionedobjects imports here."""
+"""Small, paste-composable WSGI middleware.
+
+No oslo.versionedobjects (nor our db or objects) imports here.
+"""

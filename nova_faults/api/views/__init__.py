@@ -1,1 +1,5 @@
-"""Pure functions turning objects, a microversion and visibility flags into response dicts."""
+"""Pure functions building response dicts.
+
+They take objects, a microversion and visibility flags; they import
+neither the database nor policy.
+"""

@@ -1,1 +1,4 @@
-"""Functional tests: through HTTP, the real paste pipeline and real databases."""
+"""Functional tests.
+
+Through HTTP, the real paste pipeline and real databases.
+"""
