@@ -137,8 +137,12 @@ def _by_id(cctx, service_id):
 
 
 def _in_cell(ctx, conf, cell, fn, *args):
-    with cells.target_cell(ctx, cell, conf) as cctx:
-        return fn(cctx, *args)
+    """``fn(cell_ctx, *args)`` in ``cell``, bounded by the cell timeout.
+
+    A cell that fails or does not answer is a 503 naming the cell.
+    """
+    result = cells.scatter_gather_single(ctx, cell, fn, *args, conf=conf)
+    return cells.raise_if_failed(cell, result)
 
 
 def _not_compute(binary):
@@ -211,18 +215,14 @@ def _update_by_host(ctx, conf, host, binary, values):
             service = db_api.service_get_by_host_and_binary(cctx, host,
                                                             binary)
         except exception.ServiceNotFound:
-            raise webob.exc.HTTPNotFound(
-                explanation='Could not find binary %s on host %s.'
-                            % (binary, host))
+            return None
         return db_api.service_update(cctx, service['id'], values)
-    try:
-        return _in_cell(ctx, conf, cell, apply)
-    except (webob.exc.HTTPException, exception.NovaFaultsException):
-        raise
-    except Exception:
-        LOG.warning('Cell %s failed to update service %s on %s', cell['uuid'],
-                    binary, host, exc_info=True)
-        raise exception.CellUnavailable(cell_uuid=cell['uuid'])
+    service = _in_cell(ctx, conf, cell, apply)
+    if service is None:
+        raise webob.exc.HTTPNotFound(
+            explanation='Could not find binary %s on host %s.'
+                        % (binary, host))
+    return service
 
 
 def _update_v253(req, ctx, conf, version, service_id, body):
