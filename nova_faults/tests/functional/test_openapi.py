@@ -1,0 +1,195 @@
+"""The OpenAPI document: served, truthful, and fuzzed with schemathesis.
+
+* the document is served without a token at ``/v2.1/openapi.json``,
+  describes every route of the route table and is what :func:`build`
+  gives;
+* schemathesis generates requests from it (a bounded number per
+  operation: ``NOVA_FAULTS_SCHEMATHESIS_EXAMPLES``, default 25) against a
+  live server (cheroot) with data in it, as an admin and as a project
+  member: no 5xx, every status documented, every body matching its
+  schema;
+* requests that reach real data (a server with actions and events, a
+  service) are checked against the document too, at several
+  microversions.
+"""
+
+import os
+
+import hypothesis
+from hypothesis import HealthCheck
+import requests
+
+from nova_faults.api import openapi
+from nova_faults.api import router
+from nova_faults import recording
+from nova_faults.tests.functional import base
+from nova_faults.tests.functional import servers_base
+
+EXAMPLES = int(os.environ.get('NOVA_FAULTS_SCHEMATHESIS_EXAMPLES', '25'))
+VERSIONS = ('2.1', '2.51', '2.53', '2.58', '2.62', '2.69', '2.84', '2.96',
+            'latest')
+
+
+def _checks():
+    from schemathesis import checks
+    from schemathesis.specs.openapi import checks as oa_checks
+    return [checks.not_a_server_error, oa_checks.status_code_conformance,
+            oa_checks.content_type_conformance,
+            oa_checks.response_schema_conformance]
+
+
+class TestOpenAPIDocument(base.APITestCase):
+
+    def test_served_without_token(self):
+        resp = self.api.get(openapi.PATH, user=None)
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual('application/json; charset=UTF-8',
+                         resp.headers['Content-Type'])
+        self.assertEqual(openapi.build(), resp.json)
+        self.assertRequestIds(resp)
+
+    def test_every_route_is_described(self):
+        doc = openapi.build()
+        self.assertEqual('3.1.0', doc['openapi'])
+        for template, methods in router.ROUTES.items():
+            for method in methods:
+                op = doc['paths'][template][method.lower()]
+                names = [p['name'] for p in op['parameters']]
+                self.assertIn('OpenStack-API-Version', names)
+                self.assertIn('X-OpenStack-Nova-API-Version', names)
+                self.assertNotIn('500', op['responses'])
+
+    def test_query_parameters_come_from_the_handler_schemas(self):
+        doc = openapi.build()
+        params = {p['name']: p for p in
+                  doc['paths']['/servers/{server_id}/os-instance-actions']
+                  ['get']['parameters']}
+        self.assertEqual({'type': 'string', 'format': 'date-time'},
+                         params['changes-before']['schema'])
+        self.assertEqual('From microversion 2.66.',
+                         params['changes-before']['description'])
+        servers = {p['name'] for p in
+                   doc['paths']['/servers/detail']['get']['parameters']}
+        self.assertLessEqual({'limit', 'marker', 'locked', 'tags',
+                              'sort_key', 'changes-since'}, servers)
+
+    def test_other_methods_refused(self):
+        resp = self.api.post(openapi.PATH, {}, user=None)
+        self.assertFault(resp, 405, 'badMethod')
+
+    def test_link_prefix(self):
+        self.conf.set_override('compute_link_prefix',
+                               'https://cloud.example.com/compute',
+                               group='api')
+        resp = self.api.get(openapi.PATH, user=None)
+        self.assertEqual([{'url': 'https://cloud.example.com/compute/v2.1'}],
+                         resp.json['servers'])
+
+
+class TestSchemathesis(servers_base.ServersTestCase):
+    """Generated requests against a live server, checked by the document."""
+
+    cell_count = 1
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.make_server(
+            fault={'code': 500, 'message': 'boom'}, vm_state='error')
+        ctx = self.cell_ctx(self.cell(0))
+        ctx.user_id, ctx.project_id = 'demo', base.PROJECT_ID
+        self.action = recording.record_action_start(
+            ctx, self.server['uuid'], 'resize')
+        try:
+            with recording.EventReporter(ctx, 'compute_resize', 'compute1',
+                                         self.server['uuid']):
+                raise ValueError('no room')
+        except ValueError:
+            pass
+        self.service = self.make_service(host='compute1')
+        self.make_service(host='conductor1', binary='nova-conductor')
+        self.live = self.useFixture(base.LiveServer(self.app))
+        import schemathesis
+        self.schema = schemathesis.openapi.from_url(
+            self.live.url + openapi.PATH)
+        self.base_url = self.live.url + '/v2.1'
+        self.session = requests.Session()
+        self.addCleanup(self.session.close)
+        self.cases = 0
+
+    def _token(self, user):
+        return {'X-Auth-Token': '%s:%s' % (user, base.PROJECT_ID)}
+
+    def _call(self, case, user):
+        headers = dict(case.headers or {})
+        headers.update(self._token(user))
+        response = case.call(base_url=self.base_url, session=self.session,
+                             headers=headers, timeout=30)
+        self.cases += 1
+        case.validate_response(response, checks=_checks(),
+                               headers=headers)
+        return response
+
+    def _operations(self):
+        for result in self.schema.get_all_operations():
+            yield result.ok()
+
+    def test_generated_requests(self):
+        for operation in self._operations():
+            strategy = operation.as_strategy()
+
+            @hypothesis.settings(
+                max_examples=EXAMPLES, deadline=None, database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+                phases=[hypothesis.Phase.generate])
+            @hypothesis.given(case=strategy)
+            def run(case):
+                self._call(case, 'admin')
+                self._call(case, 'demo')
+            run()
+        # Figures for the report (and the test's details).
+        self.addDetail('cases', _text('%d requests' % self.cases))
+        self.assertGreater(self.cases, 0)
+
+    def test_real_data_matches_the_document(self):
+        uuid = self.server['uuid']
+        requests_made = [
+            ('/servers', 'GET', {}),
+            ('/servers/detail', 'GET', {}),
+            ('/servers/{server_id}', 'GET', {'server_id': uuid}),
+            ('/servers/{server_id}/os-instance-actions', 'GET',
+             {'server_id': uuid}),
+            ('/servers/{server_id}/os-instance-actions/{request_id}', 'GET',
+             {'server_id': uuid, 'request_id': self.action['request_id']}),
+            ('/os-services', 'GET', {}),
+        ]
+        statuses = set()
+        for template, method, path_parameters in requests_made:
+            operation = self.schema[template][method]
+            for version in VERSIONS:
+                for user in ('admin', 'demo'):
+                    case = operation.Case(
+                        path_parameters=path_parameters,
+                        headers={'OpenStack-API-Version':
+                                 'compute %s' % version})
+                    response = self._call(case, user)
+                    statuses.add(response.status_code)
+        self.assertIn(200, statuses)
+        put = self.schema['/os-services/{service_id}']['PUT']
+        for version, service_id, body in (
+                ('2.1', 'disable', {'host': 'compute1',
+                                    'binary': 'nova-compute'}),
+                ('2.11', 'force-down', {'host': 'compute1',
+                                        'binary': 'nova-compute',
+                                        'forced_down': False}),
+                ('2.53', self.service['uuid'], {'status': 'enabled'})):
+            case = put.Case(path_parameters={'service_id': service_id},
+                            headers={'OpenStack-API-Version':
+                                     'compute %s' % version},
+                            body=body, media_type='application/json')
+            self.assertEqual(200, self._call(case, 'admin').status_code)
+
+
+def _text(value):
+    from testtools import content
+    return content.text_content(value)
