@@ -49,6 +49,16 @@ IP_FILTERS = ('ip', 'ip6')
 _NOT_NULL_SORT_KEYS = ('uuid', 'id', 'created_at', 'deleted')
 
 INDEX_COLUMNS = ('uuid', 'display_name', 'deleted')
+# The instances columns the server view reads (a list page fetches only
+# these, plus its sort keys): about a third fewer values to convert.
+VIEW_COLUMNS = (
+    'id', 'uuid', 'deleted', 'created_at', 'updated_at', 'user_id',
+    'project_id', 'image_ref', 'kernel_id', 'ramdisk_id', 'hostname',
+    'launch_index', 'key_name', 'power_state', 'vm_state', 'task_state',
+    'host', 'node', 'user_data', 'reservation_id', 'launched_at',
+    'terminated_at', 'availability_zone', 'display_name',
+    'display_description', 'locked_by', 'root_device_name', 'config_drive',
+    'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'progress')
 
 
 def _soft_deleted_vm_state():
@@ -229,10 +239,13 @@ def detail_select(page=None):
         ).outerjoin(EXTRA, EXTRA.c.instance_uuid == page.c.uuid))
 
 
-def index_select(sort_keys):
-    names = list(INDEX_COLUMNS) + [k for k in sort_keys
-                                   if k not in INDEX_COLUMNS]
+def _columns_select(base, sort_keys):
+    names = list(base) + [k for k in sort_keys if k not in base]
     return sa.select(*[INST.c[name] for name in names])
+
+
+def index_select(sort_keys):
+    return _columns_select(INDEX_COLUMNS, sort_keys)
 
 
 def instance_list(conn, filters, sort_keys, sort_dirs, limit=None,
@@ -247,7 +260,8 @@ def instance_list(conn, filters, sort_keys, sort_dirs, limit=None,
     clauses = build_filters(conn, filters)
     if clauses is None:
         return []
-    stmt = sa.select(INST) if detail else index_select(sort_keys)
+    stmt = (_columns_select(VIEW_COLUMNS, sort_keys) if detail
+            else index_select(sort_keys))
     if clauses:
         stmt = stmt.where(*clauses)
     if marker is not None:
