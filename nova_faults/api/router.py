@@ -13,6 +13,8 @@ As in Nova, every route is also served behind a project id
 import logging
 import re
 
+from oslo_db import exception as db_exc
+from sqlalchemy import exc as sa_exc
 import webob.dec
 import webob.exc
 
@@ -24,6 +26,7 @@ from nova_faults.api.handlers import services
 from nova_faults.api.handlers import versions
 from nova_faults.api import wsgi_util
 from nova_faults.db import api as db_api
+from nova_faults import exception
 from nova_faults import policy
 
 LOG = logging.getLogger(__name__)
@@ -46,6 +49,12 @@ ROUTES = {
     '/os-services/{service_id}': {'PUT': services.update,
                                   'DELETE': services.delete},
 }
+
+# What the API database raises when it cannot be reached: oslo.db's
+# translations, and the driver's own "operational" errors oslo.db does not
+# recognise (psycopg 3's "connection failed: ... Connection refused").
+API_DATABASE_DOWN = (db_exc.DBConnectionError, db_exc.DBNonExistentDatabase,
+                     sa_exc.OperationalError, sa_exc.InterfaceError)
 
 # NOTE: Nova's project id token: hex and dashes only, which keeps
 # "/servers/..." from ever being read as a project id.
@@ -151,6 +160,15 @@ class APIRouter:
         req.environ[wsgi_util.CONF_KEY] = self.conf
         try:
             return self.dispatch(req)
+        except API_DATABASE_DOWN as exc:
+            # NOTE: cells' errors never get here (they are turned into
+            # CellUnavailable where the cell is called): this is the API
+            # database. A 503 the user can retry, not a 500.
+            LOG.error('The API database is not available (%s) for %s %s',
+                      type(exc).__name__, req.method,
+                      faults.raw_uri(req)[:200])
+            return faults.from_exception(
+                req, exception.APIDatabaseUnavailable())
         except Exception as exc:
             return faults.from_exception(req, exc)
 
