@@ -148,6 +148,14 @@ class APIDatabaseUnavailable(NovaFaultsException):
     code = 503
 
 
+class AuthNotConfigured(NovaFaultsException):
+    """keystonemiddleware has no credentials to validate tokens with."""
+
+    msg_fmt = ('Authentication is not configured on this server. Please '
+               'contact the administrator.')
+    code = 503
+
+
 class ForeignDatabase(NovaFaultsException):
     msg_fmt = ('Database %(database)s was not created by nova-faults '
                '(%(reason)s); nova-faults never migrates a database it did '

@@ -14,6 +14,7 @@
 
 import logging
 
+from keystoneauth1 import exceptions as ka_exc
 from keystonemiddleware import auth_token
 from oslo_serialization import jsonutils
 import webob
@@ -23,6 +24,7 @@ from nova_faults.api import deploy
 from nova_faults.api.middleware import base
 from nova_faults.api import wsgi_util
 from nova_faults import context as nf_context
+from nova_faults import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -47,15 +49,64 @@ def unauthorized():
     return response
 
 
+MISSING_AUTH_SETTINGS = (
+    '[keystone_authtoken] has no auth_type: keystonemiddleware cannot '
+    'validate tokens. Set auth_type (e.g. password) and its options '
+    '(auth_url, username, password, project_name, user_domain_name, '
+    'project_domain_name) and www_authenticate_uri in the nova-faults '
+    'configuration.')
+
+
+def missing_auth_settings(conf):
+    """The error to log when tokens cannot be validated, or None."""
+    group = getattr(conf, 'keystone_authtoken', None)
+    if group is None:
+        return None
+    if getattr(group, 'auth_type', None) or \
+            getattr(group, 'auth_section', None):
+        return None
+    return MISSING_AUTH_SETTINGS
+
+
+class AuthTokenGuard:
+    """keystonemiddleware without credentials: a clear 503, not a 500.
+
+    With ``[api] auth_strategy = keystone`` and no ``[keystone_authtoken]``
+    auth settings, keystonemiddleware raises keystoneauth's
+    ``MissingAuthPlugin`` on every request with a token (and on 401s, to
+    find the identity endpoint). That is a deployment error: every such
+    request answers 503 ``serviceUnavailable`` saying authentication is
+    not configured (with the request ID), and the log says, at ERROR,
+    which settings are missing.
+    """
+
+    def __init__(self, application, oslo_conf):
+        self.application = application
+        self.missing = missing_auth_settings(oslo_conf)
+        if self.missing:
+            # Said once at load time, and again on every failed request.
+            LOG.error(self.missing)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            return req.get_response(self.application)
+        except ka_exc.MissingAuthPlugin:
+            LOG.error('%s (%s %s)', self.missing or MISSING_AUTH_SETTINGS,
+                      req.method, req.path_qs[:200])
+            raise exception.AuthNotConfigured()
+
+
 def authtoken_filter_factory(global_conf, **local_conf):
     """paste.filter_factory for keystonemiddleware ``auth_token``."""
     conf = dict(global_conf or {})
     conf.update(local_conf)
-    conf['oslo_config_config'] = deploy.get_conf(global_conf)
+    oslo_conf = deploy.get_conf(global_conf)
+    conf['oslo_config_config'] = oslo_conf
     conf.pop(deploy.GLOBAL_CONF_KEY, None)
 
     def auth_filter(app):
-        return auth_token.AuthProtocol(app, conf)
+        return AuthTokenGuard(auth_token.AuthProtocol(app, conf), oslo_conf)
     return auth_filter
 
 
