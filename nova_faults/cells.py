@@ -7,10 +7,18 @@
   thread pool shared by the process, and waits at most ``timeout`` seconds
   in total. Each cell's answer is its result, the exception it raised (an
   instance, returned not raised) or :data:`DID_NOT_RESPOND`.
+* The pool's threads are daemon threads: a call stuck on a hung cell
+  database never keeps the process (a command, a test run, a worker being
+  recycled) from exiting. Cell engines also carry driver connect/read
+  timeouts derived from ``[api] cell_timeout`` (see
+  :func:`nova_faults.db.api.get_context_manager`), so a stuck call ends
+  and gives its thread back.
 * A cell runs at most ``[api] max_concurrent_per_cell`` calls at once per
-  process. When all of a cell's slots are taken (typically by calls stuck
-  on a hung database) the cell is reported as not responding at once,
-  without queueing: a hung cell never eats the next request's threads.
+  process. When all of a cell's slots are taken by calls that have gone
+  unanswered longer than the timeout (a hung database) the cell is
+  reported as not responding at once, without queueing: a hung cell never
+  eats the next request's threads. A cell that is merely busy is waited
+  for, within the same timeout.
 * :func:`get_cell_mappings` caches the cell list for
   ``[api_database] cell_cache_ttl`` seconds.
 * :func:`failure_reason` describes a failed cell without its database URL.
@@ -19,8 +27,10 @@ Cell mappings may be plain dicts (from :mod:`nova_faults.db.api`) or
 objects with the same attributes (``CellMapping``).
 """
 
+import collections
 import concurrent.futures
 import copy
+import os
 import threading
 import time
 
@@ -35,6 +45,7 @@ LOG = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 60
 DEFAULT_MAX_CONCURRENT = 8
 _MAX_WORKERS = 256
+_POLL = 0.01  # seconds between looks for a free slot of a busy cell
 
 
 class _Sentinel:
@@ -61,24 +72,91 @@ _CELL_CACHE = {}
 _CELL_CACHE_LOCK = threading.Lock()
 
 
+class _DaemonPool:
+    """A grow-on-demand pool of daemon threads returning futures.
+
+    NOTE: ``concurrent.futures.ThreadPoolExecutor`` joins its threads at
+    interpreter exit, so one call blocked on a database that accepts
+    connections and never answers kept the whole process from exiting.
+    Daemon threads are abandoned at exit instead; the calls they run are
+    reads bounded by the driver timeouts anyway.
+    """
+
+    def __init__(self, max_workers, name):
+        self._max_workers = max_workers
+        self._name = name
+        self._queue = collections.deque()
+        self._cond = threading.Condition()
+        self._idle = 0
+        self._threads = 0
+
+    def submit(self, fn, *args):
+        future = concurrent.futures.Future()
+        with self._cond:
+            self._queue.append((future, fn, args))
+            # Each queued call needs a waiting thread, or a new one.
+            if (len(self._queue) > self._idle and
+                    self._threads < self._max_workers):
+                self._threads += 1
+                thread = threading.Thread(
+                    target=self._work, daemon=True,
+                    name='%s-%d' % (self._name, self._threads))
+                thread.start()
+            else:
+                self._cond.notify()
+        return future
+
+    def _work(self):
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._idle += 1
+                    self._cond.wait()
+                    self._idle -= 1
+                future, fn, args = self._queue.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+            del future, fn, args
+
+    @property
+    def size(self):
+        """Threads started so far (they are never stopped)."""
+        return self._threads
+
+
 def _executor():
     global _EXECUTOR
     if _EXECUTOR is None:
         with _EXECUTOR_LOCK:
             if _EXECUTOR is None:
-                _EXECUTOR = concurrent.futures.ThreadPoolExecutor(
-                    max_workers=_MAX_WORKERS,
-                    thread_name_prefix='nova-faults-cell')
+                _EXECUTOR = _DaemonPool(_MAX_WORKERS, 'nova-faults-cell')
     return _EXECUTOR
+
+
+def _after_fork_in_child():
+    # Threads do not survive fork (a pre-forking server's workers): start
+    # a new pool, and free slots held by the parent's calls.
+    global _EXECUTOR, _EXECUTOR_LOCK, _SEMAPHORES_LOCK
+    _EXECUTOR = None
+    _EXECUTOR_LOCK = threading.Lock()
+    _SEMAPHORES_LOCK = threading.Lock()
+    _SEMAPHORES.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _semaphore(cell_uuid, size):
     key = (cell_uuid, size)
-    sem = _SEMAPHORES.get(key)
-    if sem is None:
+    slots = _SEMAPHORES.get(key)
+    if slots is None:
         with _SEMAPHORES_LOCK:
-            sem = _SEMAPHORES.setdefault(key, threading.BoundedSemaphore(size))
-    return sem
+            slots = _SEMAPHORES.setdefault(key, _Slots(size))
+    return slots
 
 
 def _attr(cell, name):
@@ -143,7 +221,45 @@ def is_failure(result):
     return result is DID_NOT_RESPOND or isinstance(result, BaseException)
 
 
-def _run(sem, cctx, fn, args, kwargs):
+class _Slots:
+    """The concurrency slots of one cell, and when their calls started."""
+
+    def __init__(self, size):
+        self.size = size
+        self.semaphore = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._deadlines = {}
+
+    def acquire(self, deadline, timeout=None):
+        """A token for a free slot (None if none), waiting ``timeout``.
+
+        ``deadline`` (monotonic) is when the caller stops waiting for the
+        call: past it, the call counts as unanswered (:meth:`stuck`).
+        """
+        if timeout is None:
+            ok = self.semaphore.acquire(blocking=False)
+        else:
+            ok = self.semaphore.acquire(timeout=max(0, timeout))
+        if not ok:
+            return None
+        token = object()
+        with self._lock:
+            self._deadlines[token] = deadline
+        return token
+
+    def release(self, token):
+        with self._lock:
+            self._deadlines.pop(token, None)
+        self.semaphore.release()
+
+    def stuck(self):
+        """True when a call in flight outlived its caller's timeout."""
+        with self._lock:
+            earliest = min(self._deadlines.values(), default=None)
+        return earliest is not None and time.monotonic() > earliest
+
+
+def _run(slots, token, cctx, fn, args, kwargs):
     # The pool thread logs with the request's IDs: oslo.log reads the
     # thread's current context. (Each call replaces the previous one.)
     update_store = getattr(cctx, 'update_store', None)
@@ -162,7 +278,7 @@ def _run(sem, cctx, fn, args, kwargs):
                         cell_uuid(cctx.cell_mapping), type(exc).__name__)
         return exc
     finally:
-        sem.release()
+        slots.release(token)
 
 
 def scatter_gather(ctx, cell_mappings, fn, *args, timeout=None, conf=None,
@@ -171,15 +287,33 @@ def scatter_gather(ctx, cell_mappings, fn, *args, timeout=None, conf=None,
 
     Returns ``{cell_uuid: result | exception instance | DID_NOT_RESPOND}``
     after at most ``timeout`` seconds in total (default ``[api]
-    cell_timeout``). A cell whose concurrency slots are all busy answers
-    ``DID_NOT_RESPOND`` at once.
+    cell_timeout``).
+
+    Each cell runs at most ``[api] max_concurrent_per_cell`` calls at
+    once. When its slots are all taken, a call waits for one (within the
+    same total timeout) while the cell is merely busy; once a call in
+    flight has gone unanswered for longer than ``timeout`` the cell is
+    hung, and it answers ``DID_NOT_RESPOND`` at once.
     """
     conf = _conf(ctx, conf)
     if timeout is None:
         timeout = _timeout(conf)
+    deadline = time.monotonic() + timeout
     size = _max_concurrent(conf)
     results = {}
     futures = {}
+    waiting = []
+
+    def submit(uuid, cctx, slots, token):
+        try:
+            future = _executor().submit(_run, slots, token, cctx, fn, args,
+                                        kwargs)
+        except Exception as exc:
+            slots.release(token)
+            results[uuid] = exc
+            return
+        futures[future] = uuid
+
     for cell in cell_mappings:
         uuid = cell_uuid(cell)
         try:
@@ -189,23 +323,40 @@ def scatter_gather(ctx, cell_mappings, fn, *args, timeout=None, conf=None,
                         type(exc).__name__)
             results[uuid] = exc
             continue
-        sem = _semaphore(uuid, size)
-        if not sem.acquire(blocking=False):
-            # NOTE: all slots taken: treat the cell as down now rather than
-            # queueing behind calls that may never return.
-            LOG.warning('Cell %s has %d calls in flight; treating it as not '
-                        'responding', uuid, size)
+        slots = _semaphore(uuid, size)
+        token = slots.acquire(deadline)
+        if token is not None:
+            submit(uuid, cctx, slots, token)
+        elif slots.stuck():
+            # NOTE: all slots held by calls that outlived the timeout:
+            # the cell is hung; do not queue behind calls that may never
+            # return.
+            LOG.warning('Cell %s has %d calls in flight that did not '
+                        'answer in time; treating it as not responding',
+                        uuid, size)
             results[uuid] = DID_NOT_RESPOND
-            continue
-        try:
-            future = _executor().submit(_run, sem, cctx, fn, args, kwargs)
-        except Exception as exc:
-            sem.release()
-            results[uuid] = exc
-            continue
-        futures[future] = uuid
+        else:
+            waiting.append((uuid, cctx, slots))
+    # Busy (not hung) cells: poll for a free slot until the deadline.
+    while waiting:
+        still = []
+        for uuid, cctx, slots in waiting:
+            remaining = deadline - time.monotonic()
+            token = None
+            if remaining > 0 and not slots.stuck():
+                token = slots.acquire(deadline, min(remaining, _POLL))
+            if token is not None:
+                submit(uuid, cctx, slots, token)
+            elif remaining <= 0 or slots.stuck():
+                LOG.warning('Cell %s has no free slot: treating it as not '
+                            'responding', uuid)
+                results[uuid] = DID_NOT_RESPOND
+            else:
+                still.append((uuid, cctx, slots))
+        waiting = still
     if futures:
-        done, _not_done = concurrent.futures.wait(futures, timeout=timeout)
+        done, _not_done = concurrent.futures.wait(
+            futures, timeout=max(0, deadline - time.monotonic()))
         for future, uuid in futures.items():
             if future in done:
                 results[uuid] = future.result()

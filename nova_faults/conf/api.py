@@ -34,7 +34,11 @@ opts = [
         min=1,
         help='Seconds to wait for a cell database to answer a request '
              'before treating the cell as down. Nova hard-codes 60 '
-             'seconds; here it is configurable.'),
+             'seconds; here it is configurable. MySQL/MariaDB connections '
+             'also get it as their connect and read timeout, PostgreSQL '
+             'connections as their connect timeout (at least 2 seconds), '
+             'so a server that accepts connections and never answers does '
+             'not hold API threads.'),
     cfg.IntOpt(
         'max_concurrent_per_cell',
         default=8,

@@ -141,6 +141,39 @@ def _engine_options(conf):
     )
 
 
+def _timeout_parameters(conf, url):
+    """Driver timeouts for ``url``, derived from ``[api] cell_timeout``.
+
+    A database server that accepts connections and never answers must not
+    hold a thread forever: PyMySQL gets ``connect_timeout`` and
+    ``read_timeout``, psycopg (libpq) ``connect_timeout``, each the cell
+    timeout rounded up (at least 2 s, libpq's minimum). Parameters already
+    in the URL are kept. NOTE: libpq has no read timeout; a PostgreSQL
+    server that stops answering mid-query holds its call until TCP gives
+    up, which the per-cell concurrency limit of :mod:`nova_faults.cells`
+    bounds.
+    """
+    api = getattr(conf, 'api', None) if conf is not None else None
+    timeout = getattr(api, 'cell_timeout', None)
+    if not timeout:
+        return None
+    try:
+        parsed = sa_url.make_url(url)
+    except Exception:
+        return None
+    seconds = max(2, int(-(-timeout // 1)))
+    backend = parsed.get_backend_name()
+    if backend == 'mysql':
+        names = ('connect_timeout', 'read_timeout')
+    elif backend == 'postgresql':
+        names = ('connect_timeout',)
+    else:
+        return None
+    pairs = ['%s=%d' % (name, seconds) for name in names
+             if name not in parsed.query]
+    return '&'.join(pairs) or None
+
+
 def get_context_manager(conf, url):
     """The enginefacade transaction context for database ``url``.
 
@@ -149,6 +182,9 @@ def get_context_manager(conf, url):
     options (``[api_database]`` pool settings); None means their defaults.
     """
     options = _engine_options(conf)
+    parameters = _timeout_parameters(conf, url)
+    if parameters:
+        options['connection_parameters'] = parameters
     if url.startswith('sqlite'):
         # NOTE: oslo.db gives SQLite files a NullPool, which rejects the
         # pool sizing arguments.

@@ -1,0 +1,158 @@
+"""Unit tests of the cell pool: daemon threads, bursts, driver timeouts."""
+
+import subprocess
+import sys
+import textwrap
+import threading
+
+import fixtures
+import testtools
+
+from nova_faults import cells
+from nova_faults.db import api as db_api
+from nova_faults.tests import fixtures as nf_fixtures
+
+
+class DaemonPoolTestCase(testtools.TestCase):
+
+    def test_result_and_exception(self):
+        pool = cells._DaemonPool(4, 'test-pool')
+        self.assertEqual(3, pool.submit(lambda a, b: a + b, 1, 2).result(5))
+        future = pool.submit(lambda: 1 / 0)
+        self.assertRaises(ZeroDivisionError, future.result, 5)
+
+    def test_threads_are_daemons_and_reused(self):
+        pool = cells._DaemonPool(4, 'test-pool')
+        names = [pool.submit(lambda: threading.current_thread()).result(5)
+                 for _ in range(10)]
+        self.assertTrue(all(thread.daemon for thread in names))
+        # Sequential calls reuse one waiting thread.
+        self.assertEqual(1, pool.size)
+
+    def test_bounded(self):
+        pool = cells._DaemonPool(2, 'test-pool')
+        release = threading.Event()
+        self.addCleanup(release.set)
+        futures = [pool.submit(release.wait, 10) for _ in range(5)]
+        self.assertEqual(2, pool.size)
+        release.set()
+        self.assertTrue(all(f.result(10) for f in futures))
+        self.assertEqual(2, pool.size)
+
+    def test_process_exits_while_a_call_hangs(self):
+        # A call that never returns must not keep the interpreter from
+        # exiting (ThreadPoolExecutor joins its threads at exit).
+        script = textwrap.dedent('''
+            import threading
+            from nova_faults import cells
+            ctx = type('Ctx', (), {})()
+            cell = {'uuid': 'c1', 'database_connection': 'sqlite://'}
+            result = cells.scatter_gather(
+                ctx, [cell], lambda cctx: threading.Event().wait(),
+                timeout=0.2)
+            print(result['c1'])
+        ''')
+        proc = subprocess.run([sys.executable, '-c', script],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertEqual('DID_NOT_RESPOND', proc.stdout.strip())
+
+
+class BurstTestCase(testtools.TestCase):
+    """A burst against a hung cell holds at most its slots."""
+
+    def setUp(self):
+        super().setUp()
+        cells.reset()
+        self.addCleanup(cells.reset)
+        self.deployment = self.useFixture(nf_fixtures.Deployment(
+            cells=('sqlite', 'sqlite'),
+            overrides={('api', 'max_concurrent_per_cell'): 2}))
+        self.ctx = self.deployment.admin_context()
+        self.hung, self.healthy = self.deployment.cells
+
+    def test_burst(self):
+        release = threading.Event()
+        self.addCleanup(release.set)
+        in_hung = []
+
+        def fn(cctx):
+            if cctx.cell_mapping['uuid'] == self.hung['uuid']:
+                in_hung.append(1)
+                release.wait(30)
+            return cctx.cell_mapping['name']
+
+        results = []
+
+        def request():
+            results.append(cells.scatter_gather(
+                self.ctx, self.deployment.cells, fn, timeout=0.5))
+        threads = [threading.Thread(target=request) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        self.assertEqual(10, len(results))
+        # Never more calls in the hung cell than its slots.
+        self.assertEqual(2, len(in_hung))
+        for result in results:
+            self.assertIs(cells.DID_NOT_RESPOND, result[self.hung['uuid']])
+            self.assertEqual('cell2', result[self.healthy['uuid']])
+        # Once the hung calls outlived the timeout, the cell fails fast.
+        self.assertTrue(cells._semaphore(self.hung['uuid'], 2).stuck())
+        result = cells.scatter_gather(self.ctx, self.deployment.cells, fn,
+                                      timeout=30)
+        self.assertIs(cells.DID_NOT_RESPOND, result[self.hung['uuid']])
+        self.assertEqual('cell2', result[self.healthy['uuid']])
+        # When the cell answers again, the next call sees it.
+        release.set()
+        for _ in range(100):
+            result = cells.scatter_gather(self.ctx, [self.hung], fn,
+                                          timeout=5)
+            if result[self.hung['uuid']] == 'cell1':
+                break
+        self.assertEqual('cell1', result[self.hung['uuid']])
+
+
+class TimeoutParametersTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = nf_fixtures.make_conf(
+            self.useFixture(fixtures.TempDir()).path,
+            {('api', 'cell_timeout'): 1})
+
+    def test_mysql(self):
+        self.assertEqual(
+            'connect_timeout=2&read_timeout=2',
+            db_api._timeout_parameters(
+                self.conf, 'mysql+pymysql://root@127.0.0.1/x'))
+
+    def test_postgresql(self):
+        self.conf.set_override('cell_timeout', 7, group='api')
+        self.assertEqual(
+            'connect_timeout=7',
+            db_api._timeout_parameters(
+                self.conf, 'postgresql+psycopg://u@127.0.0.1/x'))
+
+    def test_kept_from_url(self):
+        self.assertEqual(
+            'read_timeout=2',
+            db_api._timeout_parameters(
+                self.conf,
+                'mysql+pymysql://root@127.0.0.1/x?connect_timeout=9'))
+
+    def test_sqlite_and_no_conf(self):
+        self.assertIsNone(db_api._timeout_parameters(self.conf,
+                                                     'sqlite:///x'))
+        self.assertIsNone(db_api._timeout_parameters(
+            None, 'mysql+pymysql://root@127.0.0.1/x'))
+
+    def test_engine_gets_them(self):
+        factory = db_api.get_context_manager(
+            self.conf, 'mysql+pymysql://root@127.0.0.1:1/nf_unused')
+        self.addCleanup(db_api.dispose,
+                        'mysql+pymysql://root@127.0.0.1:1/nf_unused')
+        engine = factory.writer.get_engine()
+        self.assertEqual('2', engine.url.query['read_timeout'])
+        self.assertEqual('2', engine.url.query['connect_timeout'])
