@@ -49,6 +49,7 @@ NOOP_DRIVERS = ('noop',)
 # ConfigOpts only, is a few attempts; an operator may still set -1.
 DEFAULT_RETRY = 3
 
+_MESSAGING_OPTS = None
 _NOTIFIERS = {}
 # NOTE: re-entrant: the weak reference callback of a ConfigOpts may run
 # (garbage collection) while this thread holds the lock.
@@ -66,10 +67,13 @@ def register_opts(conf):
     Done before the driver is read, so that no transport is built when
     notifications are off. Our default for ``retry`` is set here.
     """
-    from oslo_messaging import opts as messaging_opts
-    for group, opts in messaging_opts.list_opts():
-        if group == MESSAGING_GROUP:
-            conf.register_opts(opts, group=group)
+    global _MESSAGING_OPTS
+    if _MESSAGING_OPTS is None:
+        # list_opts() copies every option of oslo.messaging: keep ours.
+        from oslo_messaging import opts as messaging_opts
+        _MESSAGING_OPTS = [opts for group, opts in messaging_opts.list_opts()
+                           if group == MESSAGING_GROUP][0]
+    conf.register_opts(_MESSAGING_OPTS, group=MESSAGING_GROUP)
     conf.set_default('retry', DEFAULT_RETRY, group=MESSAGING_GROUP)
 
 
