@@ -148,10 +148,15 @@ def build_filters(conn, filters):
         # table and filters on instance_type_id. nova-faults reads the
         # flavor the instance carries (instance_extra.flavor JSON), which
         # also works without access to the flavors table.
-        pattern = '%%"flavorid": %s%%' % json.dumps(str(flavor))
+        # The id is matched literally: LIKE's "%" and "_" in it are
+        # escaped (flavor=% must not match every flavor).
+        flavorid = json.dumps(str(flavor))
+        for char in ('!', '%', '_'):
+            flavorid = flavorid.replace(char, '!' + char)
+        pattern = '%%"flavorid": %s%%' % flavorid
         clauses.append(INST.c.uuid.in_(
             sa.select(EXTRA.c.instance_uuid).where(
-                EXTRA.c.flavor.like(pattern))))
+                EXTRA.c.flavor.like(pattern, escape='!'))))
 
     for name in IP_FILTERS:
         filters.pop(name, None)
