@@ -174,11 +174,16 @@ def get_body(req):
                 content_type not in SUPPORTED_CONTENT_TYPES:
             raise webob.exc.HTTPUnsupportedMediaType(
                 explanation='Unsupported Content-Type')
-    if not req.content_length:
+    if not req.content_length and not req.is_body_readable:
         # NOTE: Nova accepts an empty PUT/POST body and validates None.
         return None
+    # A chunked body has no Content-Length but is read all the same
+    # (through the size limiter, which refuses one too large with 413).
+    body = req.body
+    if not body:
+        return None
     try:
-        return jsonutils.loads(req.body)
+        return jsonutils.loads(body)
     except ValueError:
         raise webob.exc.HTTPBadRequest(explanation='Malformed request body')
 
