@@ -1,0 +1,469 @@
+"""Hostile input: generated requests never get a 500 or exception text.
+
+Property-based (hypothesis, a bounded number of examples each:
+``NOVA_FAULTS_HYPOTHESIS_EXAMPLES``, default 300) over every route of the
+route table: path segments, query strings, the version, request-id,
+token and role headers, methods and ``PUT`` bodies. Every answer is a
+success with a JSON body (or 204), the keystonemiddleware-shaped 401, or
+a well-formed Nova fault whose code is the status; never a 5xx, never a
+traceback, a source path or a module path.
+
+Input limits: oversized headers, query strings and bodies are refused
+with a 4xx by the live server (cheroot) and by the paste application;
+``limit`` above ``[api] max_limit`` is capped. SQL metacharacters in a
+marker or a filter are inert on SQLite, MariaDB and PostgreSQL.
+"""
+
+import http.client
+import json
+import os
+import re
+import urllib.parse
+
+import hypothesis
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
+
+from nova_faults.api import router
+from nova_faults import recording
+from nova_faults.tests.functional import base
+from nova_faults.tests.functional import servers_base
+
+EXAMPLES = int(os.environ.get('NOVA_FAULTS_HYPOTHESIS_EXAMPLES', '300'))
+SETTINGS = hypothesis.settings(
+    max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate])
+
+# What a response must never show.
+FORBIDDEN = re.compile(
+    r'Traceback|File "|\.py\b|nova_faults\.(?!api\b)|sqlalchemy|psycopg|'
+    r'pymysql|oslo_db|keystoneauth1|DBError|OperationalError',
+    re.IGNORECASE)
+
+# A header value a client can send: printable Latin-1, no line breaks.
+_HEADER_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xff,
+                           blacklist_characters='\x7f'),
+    max_size=80)
+_VERSIONS = st.one_of(
+    st.sampled_from(['2.1', '2.11', '2.21', '2.47', '2.51', '2.53', '2.58',
+                     '2.62', '2.66', '2.69', '2.73', '2.75', '2.84', '2.96',
+                     '2.100', '2.102', '2.104', 'latest', '2.0', '3.0',
+                     '2.105', '2.01', 'LATEST', '', ' 2.5 ', '2.', '.5']),
+    st.builds('{}.{}'.format, st.integers(0, 3), st.integers(0, 200)),
+    _HEADER_TEXT)
+_TEXT = st.text(max_size=40)
+_QUERY_NAMES = sorted({
+    'limit', 'marker', 'changes-since', 'changes-before', 'all_tenants',
+    'name', 'status', 'ip', 'ip6', 'host', 'binary', 'sort_key', 'sort_dir',
+    'tags', 'tags-any', 'not-tags', 'not-tags-any', 'locked', 'deleted',
+    'tenant_id', 'project_id', 'user_id', 'flavor', 'image', 'vm_state',
+    'task_state', 'uuid', 'node', 'hostname', 'availability_zone',
+    'created_at', 'launched_at', 'config_drive', 'key_name', 'power_state',
+    'soft_deleted', 'metadata', '_hidden', 'block_device_mapping',
+    'reservation_id', 'progress', 'description', 'foo'})
+_QUERY_VALUES = st.one_of(
+    _TEXT,
+    st.sampled_from(['', '0', '1', '-1', '1000000000000000000000', 'True',
+                     'false', '2026-11-23T10:00:00Z', '2026-13-45',
+                     '.*', '(', '[', '\\', '%', '_', "' OR '1'='1",
+                     'ACTIVE', 'ERROR', 'deleted', 'created_at', 'desc',
+                     'sideways', 'a,b', 'null', '\x00']),
+    st.integers(-10, 10 ** 20).map(str))
+_QUERY = st.lists(st.tuples(st.one_of(st.sampled_from(_QUERY_NAMES), _TEXT),
+                            _QUERY_VALUES), max_size=6)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(
+        allow_nan=False) | _TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        _TEXT, children, max_size=4), max_leaves=12)
+_BODY_KEYS = st.sampled_from(['host', 'binary', 'status', 'disabled_reason',
+                              'forced_down', 'service', 'x'])
+_BODY_VALUES = st.one_of(
+    st.sampled_from(['compute1', 'nova-compute', 'nova-conductor',
+                     'enabled', 'disabled', 'true', 'False', 'yes', '',
+                     True, False, None, 0, 'x' * 300]), _JSON)
+_BODIES = st.one_of(
+    st.none(),
+    st.dictionaries(_BODY_KEYS, _BODY_VALUES, max_size=4).map(json.dumps),
+    _JSON.map(json.dumps),
+    st.binary(max_size=60),
+    st.sampled_from(['{', '[]', 'null', '{"host": ', '\ufeff{}']))
+
+
+def check_response(test, resp, what, head=False):
+    """A success, the 401, or a Nova fault; never a 5xx or code text."""
+    status = resp.status_int
+    text = resp.body.decode('utf-8', 'replace')
+    what = '%s -> %s %s' % (what, status, text)
+    test.assertLess(status, 500, what)
+    if head:
+        # No body to a HEAD request.
+        test.assertEqual('', text, what)
+        return
+    if status < 400:
+        # NOTE: an administrator's success may carry event tracebacks by
+        # design; what non-admins see is the leak tests' business.
+        if status != 204 and text:
+            test.assertIsInstance(_json_or_none(text), dict, what)
+        return
+    test.assertIsNone(FORBIDDEN.search(text), what)
+    body = _json_or_none(text)
+    test.assertIsInstance(body, dict, what)
+    if status == 401:
+        test.assertEqual(401, body['error']['code'], what)
+        return
+    test.assertEqual(1, len(body), '%s -> %s' % (what, text))
+    (root, inner), = body.items()
+    test.assertEqual(status, inner['code'], '%s -> %s' % (what, text))
+    test.assertIsInstance(inner['message'], str)
+    test.assertEqual(
+        'application/json; charset=UTF-8', resp.headers['Content-Type'])
+
+
+def _json_or_none(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _route_paths(values):
+    """{template: strategy of paths} with real and hostile segments."""
+    segment = st.one_of(
+        _TEXT.filter(lambda s: s and '/' not in s and s not in ('.', '..'))
+        .map(lambda s: urllib.parse.quote(s, safe='')),
+        st.sampled_from(['%00', '%ff', '%2F', '..%2F..', 'a' * 300,
+                         "'%20OR%201=1", '%C0%AE', '-1', '0',
+                         '00000000-0000-0000-0000-000000000000']))
+    templates = {}
+    for template in router.ROUTES:
+        names = re.findall(r'\{(\w+)\}', template)
+        parts = [st.one_of(st.sampled_from(values[name]), segment)
+                 for name in names]
+
+        def build(args, template=template, names=names):
+            path = template
+            for name, value in zip(names, args):
+                path = path.replace('{%s}' % name, value)
+            return path
+        templates[template] = st.tuples(*parts).map(build)
+    return templates
+
+
+class TestGeneratedRequests(servers_base.ServersTestCase):
+    """Every route, every header, random everything: no 500."""
+
+    cell_count = 1
+
+    def setUp(self):
+        super().setUp()
+        server = self.make_server(project_id=base.PROJECT_ID,
+                                  vm_state='error', fault={'code': 500})
+        ctx = self.cell_ctx(self.cell(0))
+        ctx.user_id, ctx.project_id = 'demo', base.PROJECT_ID
+        action = recording.record_action_start(ctx, server['uuid'],
+                                               'resize')
+        try:
+            with recording.EventReporter(ctx, 'compute_resize', 'compute1',
+                                         server['uuid']):
+                raise ValueError('no room')
+        except ValueError:
+            pass
+        service = self.make_service(host='compute1')
+        self.values = {
+            'server_id': [server['uuid']],
+            'request_id': [action['request_id']],
+            'service_id': [service['uuid'], str(service['id']), 'enable',
+                           'disable', 'disable-log-reason', 'force-down'],
+        }
+        self.requests = 0
+
+    def _send(self, method, path, query, headers, body=None):
+        url = path
+        if query:
+            url += '?' + urllib.parse.urlencode(query)
+        resp = self.api.request(method, url, user=None, headers=headers,
+                                body=body, content_type=None)
+        self.requests += 1
+        check_response(self, resp, '%s %s %r %r' % (method, url, headers,
+                                                     body),
+                       head=method == 'HEAD')
+        return resp
+
+    def _headers(self, data):
+        headers = {}
+        token = data.draw(st.one_of(
+            st.sampled_from(['admin:%s' % base.PROJECT_ID,
+                             'demo:%s' % base.PROJECT_ID,
+                             'demo:%s' % base.OTHER_PROJECT_ID,
+                             'admin', ':', 'a:b:c', '']), _HEADER_TEXT))
+        headers['X-Auth-Token'] = token
+        if data.draw(st.booleans()):
+            headers['OpenStack-API-Version'] = data.draw(st.one_of(
+                _VERSIONS.map('compute {}'.format),
+                _VERSIONS.map('volume {}'.format), _HEADER_TEXT))
+        if data.draw(st.booleans()):
+            headers['X-OpenStack-Nova-API-Version'] = data.draw(_VERSIONS)
+        if data.draw(st.booleans()):
+            headers['X-Openstack-Request-Id'] = data.draw(st.one_of(
+                st.just('req-00000000-0000-0000-0000-000000000000'),
+                st.just('REQ-X'), _HEADER_TEXT))
+        if data.draw(st.booleans()):
+            headers['X-Roles'] = data.draw(st.one_of(
+                st.sampled_from(['admin', 'reader', '', ',,', 'member,admin',
+                                 'ADMIN', 'reader, member']),
+                _HEADER_TEXT))
+        return headers
+
+    def test_every_route(self):
+        paths = _route_paths(self.values)
+        methods = st.sampled_from(['GET', 'GET', 'GET', 'PUT', 'DELETE',
+                                   'POST', 'PATCH', 'HEAD'])
+
+        @SETTINGS
+        @hypothesis.given(data=st.data())
+        def run(data):
+            template = data.draw(st.sampled_from(sorted(router.ROUTES)))
+            path = data.draw(paths[template])
+            if data.draw(st.booleans()):
+                path = '/%s%s' % (data.draw(st.sampled_from(
+                    [base.PROJECT_ID, base.OTHER_PROJECT_ID, 'abc'])), path)
+            method = data.draw(methods)
+            body = data.draw(_BODIES) if method in ('PUT', 'POST') else None
+            self._send(method, path, data.draw(_QUERY),
+                       self._headers(data), body)
+        run()
+        self.addDetail('requests', _text('%d' % self.requests))
+
+    def test_query_strings(self):
+        @SETTINGS
+        @hypothesis.given(
+            template=st.sampled_from(sorted(
+                t for t, m in router.ROUTES.items() if 'GET' in m)),
+            query=_QUERY, version=_VERSIONS,
+            user=st.sampled_from(['admin', 'demo']))
+        def run(template, query, version, user):
+            path = template
+            for name, values in self.values.items():
+                path = path.replace('{%s}' % name, values[0])
+            self._send('GET', path, query, {
+                'X-Auth-Token': '%s:%s' % (user, base.PROJECT_ID),
+                'OpenStack-API-Version': 'compute %s' % version})
+        run()
+
+    def test_raw_query_strings(self):
+        @SETTINGS
+        @hypothesis.given(raw=st.binary(max_size=80),
+                          version=_VERSIONS)
+        def run(raw, version):
+            req_path = '/v2.1/servers/detail?' + urllib.parse.quote_from_bytes(
+                raw, safe=b'=&%+')
+            resp = self.api.request('GET', req_path, absolute=True,
+                                    version=version)
+            check_response(self, resp, repr(raw))
+        run()
+
+    def test_put_bodies(self):
+        @SETTINGS
+        @hypothesis.given(
+            service_id=st.sampled_from(self.values['service_id'] +
+                                       ['x', '1', '-1']),
+            body=_BODIES, version=_VERSIONS,
+            content_type=st.sampled_from([None, 'application/json',
+                                          'text/plain', 'application/xml',
+                                          'application/json; charset=x']))
+        def run(service_id, body, version, content_type):
+            resp = self.api.put('/os-services/%s' % service_id, body,
+                                version=version, content_type=content_type)
+            check_response(self, resp, '%s %r' % (service_id, body))
+        run()
+
+
+def _text(value):
+    from testtools import content
+    return content.text_content(value)
+
+
+class TestInputLimits(servers_base.ServersTestCase):
+    """Oversized input is refused with a 4xx, live and in-process."""
+
+    cell_count = 1
+    conf_overrides = {('api', 'max_limit'): 3}
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.make_server(project_id=base.PROJECT_ID)
+        for _ in range(5):
+            self.make_server(project_id=base.PROJECT_ID)
+        self.live = self.useFixture(base.LiveServer(self.app))
+
+    def _raw(self, method, path, headers=None, body=None):
+        conn = http.client.HTTPConnection('127.0.0.1', self.live.port,
+                                          timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=dict(
+                {'X-Auth-Token': 'admin:%s' % base.PROJECT_ID},
+                **(headers or {})))
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def test_oversized_header_live(self):
+        status, body = self._raw('GET', '/v2.1/servers',
+                                 headers={'X-Big': 'x' * (1024 * 1024)})
+        self.assertTrue(400 <= status < 500, (status, body[:200]))
+
+    def test_oversized_query_string_live(self):
+        status, body = self._raw('GET', '/v2.1/servers?name=' +
+                                 'x' * (1024 * 1024))
+        self.assertTrue(400 <= status < 500, (status, body[:200]))
+
+    def test_oversized_body_live_and_in_process(self):
+        big = json.dumps({'host': 'x' * (200 * 1024),
+                          'binary': 'nova-compute'})
+        status, body = self._raw(
+            'PUT', '/v2.1/os-services/disable', body=big,
+            headers={'Content-Type': 'application/json'})
+        self.assertEqual(413, status, body[:200])
+        self.assertEqual(413, json.loads(body)['overLimit']['code'])
+        resp = self.api.put('/os-services/disable', big)
+        self.assertFault(resp, 413, 'overLimit')
+
+    def test_long_query_in_process(self):
+        resp = self.api.get('/servers?name=' + 'x' * 100000)
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual([], resp.json['servers'])
+
+    def test_limit_is_capped(self):
+        for path in ('/servers?limit=1000000', '/servers/detail?limit=999'):
+            resp = self.api.get(path)
+            self.assertEqual(200, resp.status_int)
+            self.assertEqual(3, len(resp.json['servers']))
+            self.assertIn('servers_links', resp.json)
+        ctx = self.cell_ctx(self.cell(0))
+        ctx.user_id, ctx.project_id = 'demo', base.PROJECT_ID
+        for index in range(5):
+            ctx.request_id = 'req-%08d-0000-0000-0000-000000000000' % index
+            recording.record_action_start(ctx, self.server['uuid'], 'stop')
+        resp = self.api.get('/servers/%s/os-instance-actions?limit=10000'
+                            % self.server['uuid'], version='2.58')
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual(3, len(resp.json['instanceActions']))
+
+    def test_chunked_body_without_length_live(self):
+        def chunks():
+            for _ in range(200):
+                yield b'x' * 1024
+        conn = http.client.HTTPConnection('127.0.0.1', self.live.port,
+                                          timeout=30)
+        try:
+            conn.request('PUT', '/v2.1/os-services/disable', body=chunks(),
+                         headers={'X-Auth-Token': 'admin:%s'
+                                  % base.PROJECT_ID,
+                                  'Content-Type': 'application/json'},
+                         encode_chunked=True)
+            resp = conn.getresponse()
+            body = resp.read()
+        finally:
+            conn.close()
+        self.assertEqual(413, resp.status, body[:200])
+        self.assertEqual(413, json.loads(body)['overLimit']['code'])
+
+
+# SQL metacharacters that must be taken literally.
+SQL_PAYLOADS = ("' OR '1'='1", "%", "_", "'; DROP TABLE instances; --",
+                "%' --", '"', "1); SELECT 1; --", "\\'", "`", "%%", "*")
+
+
+class _SQLMetacharacters(servers_base.ServersTestCase):
+    """Markers and filters with SQL metacharacters are inert."""
+
+    cell_count = 1
+
+    def setUp(self):
+        super().setUp()
+        self.servers = [self.make_server(project_id=base.PROJECT_ID)
+                        for _ in range(3)]
+        uuid = self.servers[0]['uuid']
+        ctx = self.cell_ctx(self.cell(0))
+        ctx.user_id, ctx.project_id = 'demo', base.PROJECT_ID
+        self.request_ids = []
+        for request_id in ("req-a' OR '1'='1", 'req-b%', 'req-c_',
+                           "req-d'; DROP TABLE instance_actions; --"):
+            ctx.request_id = request_id
+            self.request_ids.append(recording.record_action_start(
+                ctx, uuid, 'reboot')['request_id'])
+            ctx.timestamp = self.next_time()
+
+    def _names(self, resp):
+        return sorted(s['name'] for s in resp.json['servers'])
+
+    def test_filters(self):
+        everything = self._names(self.api.get('/servers/detail'))
+        self.assertEqual(3, len(everything))
+        for payload in SQL_PAYLOADS:
+            for name in ('name', 'ip', 'ip6', 'host', 'node', 'key_name',
+                         'hostname', 'image', 'flavor', 'reservation_id',
+                         'tenant_id', 'user_id', 'uuid', 'tags',
+                         'availability_zone', 'locked_by', 'vm_state',
+                         'task_state'):
+                for version in ('2.26', '2.90'):
+                    query = urllib.parse.urlencode({name: payload,
+                                                    'all_tenants': '1'})
+                    resp = self.api.get('/servers/detail?' + query,
+                                        version=version)
+                    # A regex that does not compile is a 400; anything
+                    # else lists nothing (no name holds these).
+                    self.assertIn(resp.status_int, (200, 400),
+                                  '%s=%r: %s' % (name, payload, resp.text))
+                    if resp.status_int == 200:
+                        self.assertEqual([], resp.json['servers'],
+                                         '%s=%r' % (name, payload))
+            resp = self.api.get('/servers?' + urllib.parse.urlencode(
+                {'sort_key': 'display_name', 'sort_dir': payload}))
+            self.assertEqual(400, resp.status_int, resp.text)
+        # Nothing was changed or dropped.
+        self.assertEqual(everything,
+                         self._names(self.api.get('/servers/detail')))
+
+    def test_markers(self):
+        for payload in SQL_PAYLOADS:
+            query = urllib.parse.urlencode({'marker': payload})
+            resp = self.api.get('/servers?' + query)
+            self.assertFault(resp, 400, 'badRequest',
+                             'marker [%s] not found' % payload)
+            resp = self.api.get('/servers/%s/os-instance-actions?%s' % (
+                self.servers[0]['uuid'], query), version='2.58')
+            self.assertFault(resp, 400, 'badRequest',
+                             'Marker %s could not be found.' % payload)
+        # Request IDs holding metacharacters are markers like any other.
+        newest_first = list(reversed(self.request_ids))
+        for index, marker in enumerate(newest_first):
+            resp = self.api.get('/servers/%s/os-instance-actions?%s' % (
+                self.servers[0]['uuid'],
+                urllib.parse.urlencode({'marker': marker})), version='2.58')
+            self.assertEqual(200, resp.status_int, resp.text)
+            self.assertEqual(
+                newest_first[index + 1:],
+                [a['request_id'] for a in resp.json['instanceActions']])
+            resp = self.api.get('/servers/%s/os-instance-actions/%s' % (
+                self.servers[0]['uuid'], urllib.parse.quote(marker, safe='')),
+                version='2.84')
+            self.assertEqual(200, resp.status_int, resp.text)
+            self.assertEqual(marker,
+                             resp.json['instanceAction']['request_id'])
+
+
+class TestSQLMetacharactersSQLite(_SQLMetacharacters):
+    backends = ['sqlite']
+
+
+class TestSQLMetacharactersMySQL(_SQLMetacharacters):
+    backends = ['mysql']
+
+
+class TestSQLMetacharactersPostgreSQL(_SQLMetacharacters):
+    backends = ['postgresql']
