@@ -48,6 +48,7 @@ from oslo_utils import timeutils
 from nova_faults import cells
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
+from nova_faults import demo_logs
 from nova_faults import exception
 from nova_faults import recording
 from nova_faults import servicegroup
@@ -191,6 +192,7 @@ class Demo:
         self.cell = mappings[0]
         self.servers = []
         self.requests = []
+        self.logs = None
         self.conductor = Conductor(host='conductor')
         self.compute1 = Compute(host='compute1')
         self.compute2 = Compute(host='compute2')
@@ -324,6 +326,25 @@ def add_vm1_failed_resize(demo):
             pass  # The server stays ACTIVE on its host: no fault.
 
 
+def add_vm1_resize_logs(demo):
+    """Logs of the failed resize, for ``nova-faults-trace``.
+
+    As nova-api, the scheduler, placement and the conductor would have
+    written them (see :mod:`nova_faults.demo_logs`).
+    """
+    server_uuid = demo_uuid('server:vm1')
+    request_id = demo_request_id('vm1:resize')
+    action = db_api.action_get_by_request_id(demo.cell_context(),
+                                             server_uuid, request_id)
+    if action is None:
+        return
+    demo.logs = demo_logs.write(
+        demo.conf, server_uuid, request_id,
+        global_request_id=demo_request_id('vm1:resize:global'),
+        start=action['start_time'], error_class=NoValidHost,
+        placement_request_id=demo_request_id('vm1:resize:placement'))
+
+
 def add_vm2_error_with_fault(demo):
     """A server whose build found no host: ERROR, with a fault."""
     server, _created = demo.server('vm2', '10.0.0.12', vm_state='error',
@@ -403,6 +424,7 @@ def add_host_status_servers(demo):
 STEPS = [
     add_services,
     add_vm1_failed_resize,
+    add_vm1_resize_logs,
     add_vm2_error_with_fault,
     add_vm3_failed_live_migration,
     add_vm4_deleted,
@@ -425,6 +447,9 @@ def summary(demo):
     for server, action, request_id in demo.requests:
         lines.append('  %-4s %-15s %s'
                      % (server['display_name'], action, request_id))
+    if demo.logs:
+        lines += ['', 'Logs of the failed resize, for nova-faults-trace:',
+                  '  ' + demo.logs]
     return lines
 
 
