@@ -1,4 +1,4 @@
-"""Test fixtures: real databases and whole deployments.
+"""Test fixtures: real databases, whole deployments, private servers.
 
 ``Database(backend)`` creates a uniquely named database on ``sqlite`` (a
 file in a temporary directory), ``mysql`` (PyMySQL, root on
@@ -18,12 +18,17 @@ deployment's databases (for "a fixed number of queries" assertions).
 """
 
 import atexit
+import glob
 import json
 import os
 import queue
 import shutil
+import signal
+import socket
+import subprocess
 import tempfile
 import threading
+import time
 import unittest
 
 import fixtures
@@ -589,3 +594,368 @@ class QueryCounter(fixtures.Fixture):
     @property
     def count(self):
         return len(self.statements)
+
+
+# ---------------------------------------------------------------------------
+# Private database servers and unreachable endpoints (down-cell tests)
+# ---------------------------------------------------------------------------
+#
+# ``PrivatePostgreSQL`` and ``PrivateMariaDB`` start a database server of
+# their own (a fresh data directory under a temporary directory, listening
+# on 127.0.0.1 on a free port) so that a test can take it down and bring it
+# back without touching the shared servers:
+#
+#     server = self.useFixture(PrivatePostgreSQL())   # started
+#     url = server.create_database('cell_a', tree='main')  # migrated
+#     server.stop()       # connections now refused
+#     server.start()      # same data, same port
+#     server.restart()    # stop + start (e.g. under load)
+#
+# ``server.url(database)`` gives a SQLAlchemy URL (PyMySQL for MariaDB,
+# psycopg 3 for PostgreSQL), ``server.admin_url`` the server URL without a
+# database, ``server.port`` the port, ``server.running`` the state. They
+# start in a few seconds (PostgreSQL about 2 s, MariaDB about 4 s): start
+# one per test class (``setUpClass`` + ``cleanUp`` in ``tearDownClass``,
+# or a ``testresources``-style shared fixture), not one per test.
+#
+# The binaries are looked up in the usual Debian/Ubuntu places. When they
+# are missing the test is skipped, always; when they exist but the server
+# cannot start, the test is skipped, or fails under
+# NOVA_FAULTS_REQUIRE_BACKENDS=1. PostgreSQL refuses to run as root: when
+# the tests run as root, its commands run as the ``postgres`` OS user
+# (``runuser``) and the data directory is given to that user.
+#
+# ``HungListener`` is a TCP socket on 127.0.0.1 that accepts connections
+# and never answers (a database that is up at the TCP level but hung);
+# ``closed_port_url(backend)`` a URL whose port refuses connections;
+# ``wrong_credentials_url(url)`` the same server with a user and password
+# it does not know.
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _skip_or_fail(reason):
+    if backends_required():
+        raise AssertionError('%s and %s=1 requires it' % (reason,
+                                                          REQUIRE_ENV))
+    raise unittest.SkipTest(reason)
+
+
+def _wait_for_port(port, timeout, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class _PrivateServer(fixtures.Fixture):
+    """Common part of the private database servers."""
+
+    backend = None
+    driver = None
+    user = None
+
+    def __init__(self, port=None):
+        super().__init__()
+        self.port = port
+        self.running = False
+
+    @property
+    def admin_url(self):
+        return '%s://%s@127.0.0.1:%d' % (self.driver, self.user, self.port)
+
+    def url(self, database=''):
+        """A SQLAlchemy URL for ``database`` on this server."""
+        return '%s/%s' % (self.admin_url, database)
+
+    def _setUp(self):
+        self.port = self.port or free_port()
+        self.base = tempfile.mkdtemp(prefix='nf-%s-' % self.backend)
+        self.addCleanup(shutil.rmtree, self.base, True)
+        self._init()
+        self.addCleanup(self._cleanup)
+        self.start()
+
+    def _cleanup(self):
+        if self.running:
+            self.stop()
+
+    def restart(self):
+        """Stop the server and start it again (same data, same port)."""
+        self.stop()
+        self.start()
+
+    def create_database(self, name, tree=None):
+        """Create ``name`` (migrated to ``tree`` if given); its URL."""
+        engine = sa.create_engine(self.url(self._admin_database),
+                                  isolation_level='AUTOCOMMIT',
+                                  poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql('CREATE DATABASE %s' % name)
+        finally:
+            engine.dispose()
+        url = self.url(name)
+        if tree:
+            migration.upgrade(url, tree)
+        return url
+
+    def _check(self, ok, what):
+        if not ok:
+            log = self._log_tail()
+            _skip_or_fail('private %s server %s: %s' % (self.backend, what,
+                                                        log))
+
+
+class PrivatePostgreSQL(_PrivateServer):
+    """A PostgreSQL cluster of its own on 127.0.0.1 (trust auth)."""
+
+    backend = 'postgresql'
+    driver = 'postgresql+psycopg'
+    user = 'postgres'
+    _admin_database = 'postgres'
+
+    @staticmethod
+    def binaries():
+        """The directory holding initdb and pg_ctl, or None."""
+        for path in sorted(glob.glob('/usr/lib/postgresql/*/bin'),
+                           reverse=True):
+            if os.path.exists(os.path.join(path, 'pg_ctl')):
+                return path
+        return None
+
+    def _as_owner(self, argv):
+        if os.geteuid() == 0:
+            return ['runuser', '-u', 'postgres', '--'] + argv
+        return argv
+
+    def _run(self, argv, timeout=60):
+        return subprocess.run(self._as_owner(argv), capture_output=True,
+                              text=True, timeout=timeout, cwd=self.base)
+
+    def _init(self):
+        self.bindir = self.binaries()
+        if self.bindir is None:
+            raise unittest.SkipTest('PostgreSQL server binaries not found')
+        if os.geteuid() == 0:
+            import pwd
+            owner = pwd.getpwnam('postgres')
+            os.chown(self.base, owner.pw_uid, owner.pw_gid)
+        self.datadir = os.path.join(self.base, 'data')
+        self.logfile = os.path.join(self.base, 'postgresql.log')
+        proc = self._run([os.path.join(self.bindir, 'initdb'), '-D',
+                          self.datadir, '-A', 'trust', '-U', 'postgres',
+                          '-E', 'UTF8', '--no-sync'])
+        self._check(proc.returncode == 0, 'initdb failed (%s)'
+                    % proc.stderr.strip()[-200:])
+
+    def start(self):
+        """Start the server and wait until it accepts connections."""
+        options = ('-p %d -k %s -c listen_addresses=127.0.0.1 '
+                   '-c fsync=off -c synchronous_commit=off '
+                   '-c full_page_writes=off -c max_connections=200'
+                   % (self.port, self.base))
+        proc = self._run([os.path.join(self.bindir, 'pg_ctl'), '-D',
+                          self.datadir, '-o', options, '-l', self.logfile,
+                          '-w', '-t', '60', 'start'])
+        self._check(proc.returncode == 0, 'did not start')
+        self.running = True
+
+    def stop(self, mode='fast'):
+        """Stop the server (``fast``: end sessions; ``immediate``: crash)."""
+        self._run([os.path.join(self.bindir, 'pg_ctl'), '-D', self.datadir,
+                   '-m', mode, '-w', '-t', '60', 'stop'])
+        self.running = False
+
+    def _log_tail(self):
+        try:
+            with open(self.logfile) as log:
+                return log.read()[-300:]
+        except OSError:
+            return 'no log'
+
+
+class PrivateMariaDB(_PrivateServer):
+    """A MariaDB server of its own on 127.0.0.1 (root, empty password)."""
+
+    backend = 'mysql'
+    driver = 'mysql+pymysql'
+    user = 'root'
+    _admin_database = ''
+
+    @staticmethod
+    def binaries():
+        """(server, install-db) executables, or None."""
+        server = (shutil.which('mariadbd') or
+                  shutil.which('mariadbd', path='/usr/sbin:/usr/libexec'))
+        install = shutil.which('mariadb-install-db')
+        if server and install:
+            return server, install
+        return None
+
+    def _init(self):
+        binaries = self.binaries()
+        if binaries is None:
+            raise unittest.SkipTest('MariaDB server binaries not found')
+        self.server_bin, install = binaries
+        self.datadir = os.path.join(self.base, 'data')
+        self.logfile = os.path.join(self.base, 'mariadb.log')
+        self.process = None
+        proc = subprocess.run(
+            [install, '--no-defaults', '--datadir=' + self.datadir,
+             '--user=root', '--auth-root-authentication-method=normal',
+             '--skip-test-db'],
+            capture_output=True, text=True, timeout=120, cwd=self.base)
+        self._check(proc.returncode == 0, 'install failed (%s)'
+                    % proc.stderr.strip()[-200:])
+
+    def start(self):
+        """Start the server and wait until it accepts connections."""
+        log = open(self.logfile, 'ab')
+        try:
+            self.process = subprocess.Popen(
+                [self.server_bin, '--no-defaults',
+                 '--datadir=' + self.datadir, '--port=%d' % self.port,
+                 '--bind-address=127.0.0.1',
+                 '--socket=' + os.path.join(self.base, 'mysqld.sock'),
+                 '--pid-file=' + os.path.join(self.base, 'mysqld.pid'),
+                 '--user=root', '--skip-log-bin', '--skip-name-resolve',
+                 '--innodb-flush-log-at-trx-commit=0',
+                 '--innodb-buffer-pool-size=64M', '--max-connections=300'],
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.base)
+        finally:
+            log.close()
+        ok = _wait_for_port(self.port, 60, self.process)
+        if ok:
+            ok = self._ping(60)
+        if not ok:
+            self.stop()
+        self._check(ok, 'did not start')
+        self.running = True
+
+    def _ping(self, timeout):
+        import pymysql
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                pymysql.connect(host='127.0.0.1', port=self.port, user='root',
+                                password='', connect_timeout=2).close()
+                return True
+            except Exception:
+                time.sleep(0.1)
+        return False
+
+    def stop(self, mode='fast'):
+        """Stop the server (``fast``: SIGTERM; ``immediate``: SIGKILL)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if mode == 'immediate'
+                                     else signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None
+        self.running = False
+
+    def _log_tail(self):
+        try:
+            with open(self.logfile, errors='replace') as log:
+                return log.read()[-300:]
+        except OSError:
+            return 'no log'
+
+
+class HungListener(fixtures.Fixture):
+    """A TCP listener on 127.0.0.1 that accepts and never answers.
+
+    ``port``; ``url(backend)`` a database URL pointing at it (the driver
+    connects, then waits for a greeting that never comes). Accepted
+    sockets are held open until cleanup; ``accepted`` counts them.
+    """
+
+    def _setUp(self):
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(('127.0.0.1', 0))
+        self._sock.listen(512)
+        self.port = self._sock.getsockname()[1]
+        self._held = []
+        self._closing = False
+        self._thread = threading.Thread(target=self._accept, daemon=True,
+                                        name='nova-faults-hung-listener')
+        self._thread.start()
+        self.addCleanup(self._close)
+
+    @property
+    def accepted(self):
+        return len(self._held)
+
+    def _accept(self):
+        while not self._closing:
+            try:
+                conn, _addr = self._sock.accept()
+            except OSError:
+                return
+            self._held.append(conn)
+
+    def _close(self):
+        self._closing = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        for conn in self._held:
+            conn.close()
+        self._thread.join(5)
+
+    def url(self, backend='mysql', database='nf_hung'):
+        if backend == 'postgresql':
+            return 'postgresql+psycopg://postgres@127.0.0.1:%d/%s' % (
+                self.port, database)
+        return 'mysql+pymysql://root@127.0.0.1:%d/%s' % (
+            self.port, database)
+
+
+def closed_port_url(backend='mysql', database='nf_closed'):
+    """A URL on 127.0.0.1 whose port refuses connections."""
+    port = free_port()
+    host = '127.0.0.1:%d' % port
+    if backend == 'postgresql':
+        return 'postgresql+psycopg://postgres@%s/%s' % (host, database)
+    return 'mysql+pymysql://root@%s/%s' % (host, database)
+
+
+def wrong_credentials_url(url, user='nf_nobody', password='wrong-secret'):
+    """``url`` with a user and password the server does not accept."""
+    parsed = sa.engine.make_url(url).set(username=user, password=password)
+    return parsed.render_as_string(hide_password=False)
+
+
+def add_cell(deployment, url, name=None, tree='main'):
+    """Map a cell on ``url`` into ``deployment`` (migrating it if asked).
+
+    For URLs the :class:`Deployment` did not create (private servers,
+    unreachable endpoints: pass ``tree=None``). Returns the mapping.
+    """
+    if tree:
+        migration.upgrade(url, tree)
+    mapping = db_api.cell_mapping_create(deployment.admin_context(), {
+        'name': name or 'cell%d' % (len(deployment.cells) + 1),
+        'database_connection': url, 'transport_url': 'none:///',
+        'disabled': False})
+    deployment.cells.append(mapping)
+    deployment.cell_urls[mapping['uuid']] = url
+    nf_cells.reset_cache()
+    return mapping
