@@ -36,6 +36,7 @@ import time
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 
 from nova_faults.db import api as db_api
 from nova_faults import exception
@@ -270,7 +271,7 @@ def _run(slots, token, cctx, fn, args, kwargs):
     except exception.NovaFaultsException as exc:
         return exc
     except Exception as exc:
-        if not isinstance(exc, db_exc.DBError):
+        if not isinstance(exc, (db_exc.DBError, sa_exc.SQLAlchemyError)):
             LOG.exception('Error gathering result from cell %s',
                           cell_uuid(cctx.cell_mapping))
         else:

@@ -137,6 +137,14 @@ class CellUnavailable(NovaFaultsException):
     code = 503
 
 
+class MarkerCellUnavailable(CellUnavailable):
+    """The marker server's cell did not answer (Nova: an opaque 500)."""
+
+    msg_fmt = ('The marker server %(marker)s is in cell %(cell_uuid)s, '
+               'which is not responding, so the page after it cannot be '
+               'listed. Try again later, or list without the marker.')
+
+
 class CellsNotResponding(NovaFaultsException):
     msg_fmt = ('Cell %(cell_uuid)s is not responding but configuration '
                'indicates that we should fail.')

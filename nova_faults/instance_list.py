@@ -141,7 +141,13 @@ def marker_values(ctx, conf, cell_mappings, marker, sort_keys):
         with _reader(cctx) as conn:
             return db_servers.instance_get(conn, marker, read_deleted='yes',
                                            detail=False)
-    result = one_cell(ctx, conf, cell, lookup)
+    try:
+        result = one_cell(ctx, conf, cell, lookup)
+    except exception.CellUnavailable:
+        # NOTE: Nova answers an opaque 500 here (the marker lookup hits the
+        # dead database); a 503 that says why is our improvement.
+        raise exception.MarkerCellUnavailable(marker=marker,
+                                              cell_uuid=cell['uuid'])
     if result is None:
         raise exception.MarkerNotFound(marker=marker)
     return {key: result[key] for key in sort_keys}
