@@ -26,6 +26,10 @@
     just sent a heartbeat (``UP``, for ``[DEFAULT] service_down_time``
     seconds after each run), and ``vm2`` has no host (``""``).
 
+and, in a second cell ``cell-unreachable`` whose database is a closed
+127.0.0.1 port, ``vm8`` and ``vm9`` and host ``compute9``, known only to
+the API database (2.69 minimal records; 503 below 2.69).
+
 Actions, events and faults are written **through the recording library**
 (:mod:`nova_faults.recording`), by small stand-ins for a conductor and a
 compute service, exactly as real services would; instances, services and
@@ -193,6 +197,7 @@ class Demo:
         self.servers = []
         self.requests = []
         self.logs = None
+        self.unreachable = None
         self.conductor = Conductor(host='conductor')
         self.compute1 = Compute(host='compute1')
         self.compute2 = Compute(host='compute2')
@@ -420,6 +425,68 @@ def add_host_status_servers(demo):
         demo.server(name, address, host=host, node=host)
 
 
+UNREACHABLE_CELL = 'cell-unreachable'
+#: Port 1 of 127.0.0.1: nothing listens there, the connection is refused
+#: at once (no password in the URL: it is shown by ``cell list``).
+UNREACHABLE_URL = 'mysql+pymysql://nova@127.0.0.1:1/nova_cell_unreachable'
+
+
+def add_unreachable_cell(demo):
+    """Seed 004: a cell whose database does not answer.
+
+    Cell ``cell-unreachable`` points at a closed 127.0.0.1 port. The API
+    database knows its servers ``vm8`` (availability zone ``az-east``,
+    in server group ``demo-group``) and ``vm9`` (boot from volume) and
+    its compute host ``compute9``: at microversion 2.69 they are listed
+    as minimal ``UNKNOWN`` records; below 2.69 the cell is skipped from
+    lists (``[api] list_records_by_skipping_down_cells``) and showing
+    its servers answers 503.
+    """
+    existing = db_api.cell_mapping_get_by_name(demo.admin, UNREACHABLE_CELL)
+    if existing:
+        cell = existing[0]
+    else:
+        cell = db_api.cell_mapping_create(demo.admin, {
+            'uuid': demo_uuid('cell:' + UNREACHABLE_CELL),
+            'name': UNREACHABLE_CELL, 'transport_url': 'none:///',
+            'database_connection': UNREACHABLE_URL, 'disabled': False})
+        cells.reset_cache()
+    try:
+        db_api.host_mapping_get_by_host(demo.admin, 'compute9')
+    except exception.HostMappingNotFound:
+        db_api.host_mapping_create(demo.admin, 'compute9', cell['uuid'])
+    group = demo_uuid('group:demo-group')
+    for name, az, image in (('vm8', 'az-east', IMAGE_ID),
+                            ('vm9', None, None)):
+        server_uuid = demo_uuid('server:' + name)
+        try:
+            db_api.instance_mapping_get_by_instance_uuid(demo.admin,
+                                                         server_uuid)
+            continue
+        except exception.InstanceMappingNotFound:
+            pass
+        db_api.instance_mapping_create(demo.admin, {
+            'instance_uuid': server_uuid, 'cell_uuid': cell['uuid'],
+            'project_id': PROJECT_ID, 'user_id': USER_ID})
+        data = {'instance_uuid': server_uuid, 'project_id': PROJECT_ID,
+                'user_id': USER_ID, 'availability_zone': az,
+                'num_instances': 1,
+                'flavor': json.loads(flavor_json(*M1_TINY))['cur']}
+        if image:
+            data['image'] = {'nova_object.name': 'ImageMeta',
+                             'nova_object.data': {'id': image}}
+        db_api.request_spec_create(demo.admin, server_uuid, json.dumps({
+            'nova_object.name': 'RequestSpec',
+            'nova_object.version': '1.14', 'nova_object.data': data}))
+        if name == 'vm8':
+            db_api.instance_group_create(
+                demo.admin, {'uuid': group, 'project_id': PROJECT_ID,
+                             'user_id': USER_ID, 'name': 'demo-group'},
+                policy='anti-affinity', members=[server_uuid])
+    demo.unreachable = (cell, [demo_uuid('server:vm8'),
+                               demo_uuid('server:vm9')])
+
+
 #: The steps of :func:`populate`, in order; each takes a :class:`Demo`.
 STEPS = [
     add_services,
@@ -429,6 +496,7 @@ STEPS = [
     add_vm3_failed_live_migration,
     add_vm4_deleted,
     add_host_status_servers,
+    add_unreachable_cell,
 ]
 
 
@@ -447,6 +515,12 @@ def summary(demo):
     for server, action, request_id in demo.requests:
         lines.append('  %-4s %-15s %s'
                      % (server['display_name'], action, request_id))
+    if demo.unreachable:
+        cell, uuids = demo.unreachable
+        lines += ['', 'Unreachable cell %s (%s): servers known only to the '
+                  'API database:' % (cell['name'], cell['uuid'])]
+        lines += ['  %-4s %s' % ('vm%d' % (8 + i), uuid)
+                  for i, uuid in enumerate(uuids)]
     if demo.logs:
         lines += ['', 'Logs of the failed resize, for nova-faults-trace:',
                   '  ' + demo.logs]

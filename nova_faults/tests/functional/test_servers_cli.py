@@ -79,8 +79,12 @@ class ServersCLITestCase(base.APITestCase):
 
     def test_server_list(self):
         servers = self.cli(OWNER, 'server', 'list', '--no-name-lookup')
+        names = [s['Name'] for s in servers]
+        # The demo's unreachable cell: vm8 and vm9 are 2.69 minimal
+        # records (no name, status UNKNOWN).
+        self.assertEqual(2, names.count(None))
         self.assertEqual({'vm1', 'vm2', 'vm3', 'vm5', 'vm6', 'vm7'},
-                         {s['Name'] for s in servers})
+                         set(names) - {None})
         by_name = {s['Name']: s for s in servers}
         self.assertEqual('ERROR', by_name['vm2']['Status'])
         self.assertEqual('ACTIVE', by_name['vm1']['Status'])
@@ -89,6 +93,8 @@ class ServersCLITestCase(base.APITestCase):
         # every project, as admin, with the long listing
         servers = self.cli(ADMIN, 'server', 'list', '--all-projects',
                            '--long', '--no-name-lookup')
+        # NOTE: the client sends deleted=False; an admin keeps that filter
+        # (a non-admin's is dropped), so, as in Nova, no minimal records.
         self.assertEqual(6, len(servers))
         hosts = {s['Name']: s['Host'] for s in servers}
         self.assertEqual('compute3', hosts['vm5'])
