@@ -114,12 +114,9 @@ def record_action_start(context, instance, action):
     instance_uuid = _instance_uuid(instance)
     # NOTE: Nova inserts a second row when called twice for one request
     # (and then reads the newest); we keep its intended invariant instead,
-    # which also makes replaying a request (or the demo) harmless.
-    existing = db_api.action_get_by_request_id(
-        context, instance_uuid, context.request_id)
-    if existing is not None:
-        return existing
-    return db_api.action_start(context, {
+    # which also makes replaying a request (or the demo) harmless, even
+    # when the replays run at the same time.
+    return db_api.action_start_once(context, {
         'action': action,
         'instance_uuid': instance_uuid,
         'request_id': context.request_id,

@@ -1235,6 +1235,32 @@ def action_start(ctx, values):
         return _insert(conn, _ACTIONS, values)
 
 
+@_retry_on_deadlock
+def action_start_once(ctx, values):
+    """The action of ``values``' instance and request id, created if new.
+
+    Like :func:`action_start`, but when an action of that instance and
+    request id exists it is returned unchanged. The lookup and the insert
+    are one transaction holding the instance row's lock, so requests
+    replayed at the same time create the action once. (Nova's schema has
+    no unique key on (instance_uuid, request_id) to lean on.)
+    """
+    values = _normalize_times(_table_values(_ACTIONS, dict(values)))
+    with _writer(_cell(ctx), ctx) as conn:
+        # NOTE: no row to lock when the instance is not in this cell's
+        # table (a service recording for an instance it does not own);
+        # then the lookup is best effort, as in Nova.
+        conn.execute(sa.select(_INSTANCES.c.id)
+                     .where(_INSTANCES.c.uuid == values['instance_uuid'])
+                     .with_for_update()).first()
+        existing = _action_by_request_id(conn, values['instance_uuid'],
+                                         values['request_id'],
+                                         ctx.read_deleted)
+        if existing is not None:
+            return existing
+        return _insert(conn, _ACTIONS, values)
+
+
 def action_finish(ctx, values):
     """Finish the action of an instance and request id.
 
