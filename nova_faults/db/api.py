@@ -1200,7 +1200,8 @@ def instance_fault_get_by_instance_uuids(ctx, instance_uuids, latest=False):
 # ---------------------------------------------------------------------------
 
 
-def _action_by_request_id(conn, instance_uuid, request_id, read_deleted):
+def _action_by_request_id(conn, instance_uuid, request_id, read_deleted,
+                          for_update=False):
     stmt = (sa.select(_ACTIONS)
             .where(_ACTIONS.c.instance_uuid == instance_uuid)
             .where(_ACTIONS.c.request_id == request_id)
@@ -1209,10 +1210,13 @@ def _action_by_request_id(conn, instance_uuid, request_id, read_deleted):
     clause = _deleted_clause(_ACTIONS, read_deleted)
     if clause is not None:
         stmt = stmt.where(clause)
+    if for_update:
+        stmt = stmt.with_for_update()
     return _one(conn, stmt)
 
 
-def _action_last_created(conn, instance_uuid, read_deleted):
+def _action_last_created(conn, instance_uuid, read_deleted,
+                         for_update=False):
     stmt = (sa.select(_ACTIONS)
             .where(_ACTIONS.c.instance_uuid == instance_uuid)
             .order_by(_ACTIONS.c.created_at.desc(), _ACTIONS.c.id.desc())
@@ -1220,7 +1224,38 @@ def _action_last_created(conn, instance_uuid, read_deleted):
     clause = _deleted_clause(_ACTIONS, read_deleted)
     if clause is not None:
         stmt = stmt.where(clause)
+    if for_update:
+        stmt = stmt.with_for_update()
     return _one(conn, stmt)
+
+
+def _touch_action(conn, action_id, touch, values=None):
+    """Update an action after one of its events was written.
+
+    ``values`` (e.g. ``message``) are set; with ``touch``, ``updated_at``
+    becomes the latest start or finish time of the action's events.
+
+    NOTE: event times are taken before their transaction starts, so
+    concurrent events commit out of order: with Nova's "the event being
+    written sets updated_at", the last to commit would win even with an
+    older time. The action row is locked by the caller, so the latest
+    time read here is the final one.
+    """
+    values = dict(values or {})
+    if touch:
+        latest = conn.execute(
+            sa.select(sa.func.max(_EVENTS.c.start_time),
+                      sa.func.max(_EVENTS.c.finish_time))
+            .where(_EVENTS.c.action_id == action_id)).first()
+        times = [t for t in latest if t is not None]
+        if times:
+            values['updated_at'] = max(times)
+    if not values:
+        return
+    # updated_at kept as is unless set above (not the column's onupdate).
+    values.setdefault('updated_at', _ACTIONS.c.updated_at)
+    conn.execute(_ACTIONS.update().where(_ACTIONS.c.id == action_id)
+                 .values(**values))
 
 
 def action_start(ctx, values):
@@ -1339,15 +1374,20 @@ def _event_action(conn, ctx, values):
     The action an event belongs to, and whether to bump its
     updated_at (Nova's no-project fallback).
     """
+    # NOTE: the action row is locked first: the events of one action are
+    # written one transaction at a time, so inserting an event (whose
+    # foreign key check share-locks the action on MySQL) and updating the
+    # action never deadlock against each other.
     action = _action_by_request_id(conn, values['instance_uuid'],
-                                   values['request_id'], ctx.read_deleted)
+                                   values['request_id'], ctx.read_deleted,
+                                   for_update=True)
     update_action = True
     if action is None and not ctx.project_id:
         # NOTE: as in Nova: a service restarted with a new request id (no
         # project in its context) attaches its events to the newest
         # action of the instance, but does not touch that action.
         action = _action_last_created(conn, values['instance_uuid'],
-                                      ctx.read_deleted)
+                                      ctx.read_deleted, for_update=True)
         update_action = False
     if action is None:
         raise exception.InstanceActionNotFound(
@@ -1373,9 +1413,7 @@ def action_event_start(ctx, values):
         event['action_id'] = action['id']
         row = _insert(conn, _EVENTS, event)
         if update_action:
-            conn.execute(_ACTIONS.update()
-                         .where(_ACTIONS.c.id == action['id'])
-                         .values(updated_at=values['start_time']))
+            _touch_action(conn, action['id'], True)
         return row
 
 
@@ -1412,12 +1450,9 @@ def action_event_finish(ctx, values):
         action_update = {}
         if (values.get('result') or '').lower() == 'error':
             action_update['message'] = 'Error'
-        if update_action and values.get('finish_time'):
-            action_update['updated_at'] = values['finish_time']
-        if action_update:
-            conn.execute(_ACTIONS.update()
-                         .where(_ACTIONS.c.id == action['id'])
-                         .values(**action_update))
+        _touch_action(conn, action['id'],
+                      update_action and bool(values.get('finish_time')),
+                      action_update)
         return event
 
 
