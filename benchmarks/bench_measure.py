@@ -318,8 +318,16 @@ def measure(built, conf, budget=2.0, min_samples=5, max_samples=2000,
 
 
 def profile(built, conf, name, seconds=3.0, out_html=None):
-    """A pyinstrument profile of one endpoint, as text (and HTML)."""
-    from pyinstrument import Profiler
+    """A pyinstrument profile of one endpoint, as text (and HTML).
+
+    pyinstrument is only needed for ``--profile`` (``pip install
+    pyinstrument``); it samples the request's thread, so the time spent
+    in the cells' threads shows as waiting in ``scatter_gather``.
+    """
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return 'pyinstrument is not installed: pip install pyinstrument'
     app = load_app(conf)
     path, version = paths(built)[name]
     call(app, path, version)
