@@ -72,8 +72,10 @@ def _all_services(ctx, conf, version):
         if version >= (2, 69):
             LOG.warning('Cell %s is not responding and hence only partial '
                         'results are available from this cell.', uuid)
+            # NOTE: as Nova, a down cell's records take its place in the
+            # cell order, among the services of the cells that answered.
             for hm in db_api.host_mapping_get_all(ctx, cell_uuid=uuid):
-                minimal.append(views.minimal_service(hm['host']))
+                services.append(views.minimal_service(hm['host']))
         else:
             # NOTE: as Nova, below 2.69 a down cell's services are simply
             # omitted, whatever list_records_by_skipping_down_cells says.
