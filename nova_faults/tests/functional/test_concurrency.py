@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from nova_faults import recording
 from nova_faults.db import models
 from nova_faults.tests.functional import base
+from nova_faults.tests.functional import figures
 from nova_faults.tests.functional import servers_base
 
 THREADS = int(os.environ.get('NOVA_FAULTS_CONCURRENCY_THREADS', '16'))
@@ -148,6 +149,10 @@ class _Concurrency:
         self.assertEqual(0, duplicated, 'events stored twice')
         self.assertEqual(THREADS * EVENTS_PER_THREAD * INSTANCES * 2,
                          len(events))
+        figures.record(self, 'figures', '%d threads, %d events, %d '
+                       'actions, %d lost, %d stored twice' % (
+                           THREADS, len(events), len(actions), lost,
+                           duplicated))
 
 
 class TestConcurrencyMySQL(_Concurrency, servers_base.ServersTestCase):

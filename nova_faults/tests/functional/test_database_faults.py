@@ -12,15 +12,23 @@
   :class:`TestCellRestart`.
 """
 
+import collections
 import logging
+import threading
+import time
 import types
 
 import fixtures
+import requests
 import testtools
 
 from nova_faults.api import deploy
+from nova_faults.db import api as db_api
 from nova_faults import policy
+from nova_faults import recording
 from nova_faults.tests.functional import base
+from nova_faults.tests.functional import figures
+from nova_faults.tests.functional import servers_base
 
 SERVER = '6f70656e-7374-6163-6b20-342065766572'
 PATHS = ('/servers', '/servers/detail', '/servers/%s' % SERVER,
@@ -107,3 +115,145 @@ class TestKeystoneWithoutSettings(_AppTestCase):
         self.assertIsNone(auth.missing_auth_settings(conf))
         group.auth_type, group.auth_section = None, 'keystone_auth'
         self.assertIsNone(auth.missing_auth_settings(conf))
+
+
+class TestCellRestart(servers_base.ServersTestCase):
+    """A cell's PostgreSQL server restarted twice under a bounded load.
+
+    Cell 1 is SQLite; cell 2 lives on a private PostgreSQL cluster the
+    test owns (stopped ``fast`` once and ``immediate`` once, down for
+    two seconds each time). ``LOAD_THREADS`` clients send requests to a
+    live server the whole time. During the outages a request for the
+    cell's server is a 503 naming the cell (or, at 2.69, a minimal
+    record); everything else answers 200; no request takes longer than
+    ``[api] cell_timeout`` plus slack; after each restart the cell
+    answers again without restarting anything.
+    """
+
+    cell_count = 1
+    conf_overrides = {('api', 'cell_timeout'): 4}
+    LOAD_THREADS = 6
+    SLACK = 6
+
+    def setUp(self):
+        super().setUp()
+        from nova_faults.tests import fixtures as nf_fixtures
+        self.pg = self.useFixture(nf_fixtures.PrivatePostgreSQL())
+        url = self.pg.create_database('nf_restart_cell', tree='main')
+        self.cell2 = nf_fixtures.add_cell(self.deployment, url)
+        self.addCleanup(db_api.dispose, url)
+        self.cells = db_api.cell_mapping_get_all(self.admin_ctx)
+        self.here = self.make_server(cell=0, project_id=base.PROJECT_ID)
+        # A request spec: what a 2.69 show of a down cell's server reads.
+        self.there = self.make_server(
+            cell=self.cell2, project_id=base.PROJECT_ID,
+            request_spec={'project_id': base.PROJECT_ID, 'user_id': 'demo',
+                          'availability_zone': 'nova'})
+        ctx = self.cell_ctx(self.cell2)
+        ctx.user_id, ctx.project_id = 'demo', base.PROJECT_ID
+        recording.record_action_start(ctx, self.there['uuid'], 'reboot')
+        self.make_service(host='compute1')
+        self.live = self.useFixture(base.LiveServer(self.app, threads=16))
+        self.timeout = self.conf.api.cell_timeout + self.SLACK
+
+    def _get(self, session, path, version):
+        start = time.monotonic()
+        resp = session.get(
+            self.live.url + '/v2.1' + path, timeout=self.timeout,
+            headers={'X-Auth-Token': 'admin:%s' % base.PROJECT_ID,
+                     'OpenStack-API-Version': 'compute %s' % version})
+        return resp, time.monotonic() - start
+
+    def _requests(self):
+        there = self.there['uuid']
+        return [
+            # (path, version, touches cell 2)
+            ('/servers/%s' % self.here['uuid'], '2.1', False),
+            ('/servers/%s/os-instance-actions' % self.here['uuid'], '2.1',
+             False),
+            ('/servers/%s' % there, '2.1', True),
+            ('/servers/%s' % there, '2.69', True),
+            ('/servers/%s/os-instance-actions' % there, '2.58', True),
+            ('/servers/detail', '2.69', False),
+            ('/servers/detail', '2.1', False),
+            ('/os-services', '2.69', False),
+        ]
+
+    def test_restart_under_load(self):
+        stop = threading.Event()
+        results = []
+        problems = []
+        lock = threading.Lock()
+        requests_list = self._requests()
+
+        def client(index):
+            session = requests.Session()
+            n = index
+            try:
+                while not stop.is_set():
+                    path, version, remote = requests_list[
+                        n % len(requests_list)]
+                    n += 1
+                    try:
+                        resp, took = self._get(session, path, version)
+                    except Exception as exc:
+                        with lock:
+                            problems.append('%s %s: %s' % (
+                                path, version, type(exc).__name__))
+                        continue
+                    with lock:
+                        results.append((path, version, remote,
+                                        resp.status_code, took, resp.text))
+            finally:
+                session.close()
+
+        threads = [threading.Thread(target=client, args=(i,), daemon=True)
+                   for i in range(self.LOAD_THREADS)]
+        for thread in threads:
+            thread.start()
+        restarts = 0
+        try:
+            time.sleep(1)
+            for mode in ('fast', 'immediate'):
+                self.pg.stop(mode=mode)
+                time.sleep(2)
+                self.pg.start()
+                restarts += 1
+                time.sleep(2)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(self.timeout + 5)
+        self.assertEqual([], problems)
+        self.assertFalse(any(t.is_alive() for t in threads))
+        statuses = collections.Counter()
+        for path, version, remote, status, took, text in results:
+            statuses[status] += 1
+            self.assertLess(took, self.timeout, (path, version))
+            if status == 503:
+                self.assertTrue(remote, (path, version, text))
+                self.assertIn('is not responding', text)
+                self.assertNotIn('127.0.0.1:%d' % self.pg.port, text)
+            else:
+                self.assertEqual(200, status, (path, version, text))
+        # The cell recovered: its server answers again, repeatedly.
+        session = requests.Session()
+        self.addCleanup(session.close)
+        deadline = time.monotonic() + 15
+        while True:
+            resp, _took = self._get(session, '/servers/%s'
+                                    % self.there['uuid'], '2.1')
+            if resp.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(200, resp.status_code, resp.text)
+        for path, version, _remote in requests_list:
+            resp, _took = self._get(session, path, version)
+            self.assertEqual(200, resp.status_code, (path, resp.text))
+            self.assertNotIn('UNKNOWN', resp.text)
+        self.assertEqual(2, restarts)
+        self.assertGreater(statuses[200], 0)
+        figures.record(self, 'figures', (
+            '%d requests under load (%s), %d restarts survived'
+            % (len(results), dict(statuses), restarts)))
+

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from nova_faults.api import router
 from nova_faults import recording
 from nova_faults.tests.functional import base
+from nova_faults.tests.functional import figures
 from nova_faults.tests.functional import servers_base
 
 EXAMPLES = int(os.environ.get('NOVA_FAULTS_HYPOTHESIS_EXAMPLES', '300'))
@@ -235,7 +236,7 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
             self._send(method, path, data.draw(_QUERY),
                        self._headers(data), body)
         run()
-        self.addDetail('requests', _text('%d' % self.requests))
+        figures.record(self, 'requests', ('%d' % self.requests))
 
     def test_query_strings(self):
         @SETTINGS
@@ -252,6 +253,7 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
                 'X-Auth-Token': '%s:%s' % (user, base.PROJECT_ID),
                 'OpenStack-API-Version': 'compute %s' % version})
         run()
+        figures.record(self, 'requests', '%d' % self.requests)
 
     def test_raw_query_strings(self):
         @SETTINGS
@@ -262,8 +264,10 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
                 raw, safe=b'=&%+')
             resp = self.api.request('GET', req_path, absolute=True,
                                     version=version)
+            self.requests += 1
             check_response(self, resp, repr(raw))
         run()
+        figures.record(self, 'requests', '%d' % self.requests)
 
     def test_put_bodies(self):
         @SETTINGS
@@ -277,13 +281,11 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
         def run(service_id, body, version, content_type):
             resp = self.api.put('/os-services/%s' % service_id, body,
                                 version=version, content_type=content_type)
+            self.requests += 1
             check_response(self, resp, '%s %r' % (service_id, body))
         run()
+        figures.record(self, 'requests', '%d' % self.requests)
 
-
-def _text(value):
-    from testtools import content
-    return content.text_content(value)
 
 
 class TestInputLimits(servers_base.ServersTestCase):
@@ -378,8 +380,8 @@ SQL_PAYLOADS = ("' OR '1'='1", "%", "_", "'; DROP TABLE instances; --",
                 "%' --", '"', "1); SELECT 1; --", "\\'", "`", "%%", "*")
 
 
-class _SQLMetacharacters(servers_base.ServersTestCase):
-    """Markers and filters with SQL metacharacters are inert."""
+class _SQLMetacharacters:
+    """Markers and filters with SQL metacharacters are inert (a mixin)."""
 
     cell_count = 1
 
@@ -457,13 +459,16 @@ class _SQLMetacharacters(servers_base.ServersTestCase):
                              resp.json['instanceAction']['request_id'])
 
 
-class TestSQLMetacharactersSQLite(_SQLMetacharacters):
+class TestSQLMetacharactersSQLite(_SQLMetacharacters,
+                                  servers_base.ServersTestCase):
     backends = ['sqlite']
 
 
-class TestSQLMetacharactersMySQL(_SQLMetacharacters):
+class TestSQLMetacharactersMySQL(_SQLMetacharacters,
+                                 servers_base.ServersTestCase):
     backends = ['mysql']
 
 
-class TestSQLMetacharactersPostgreSQL(_SQLMetacharacters):
+class TestSQLMetacharactersPostgreSQL(_SQLMetacharacters,
+                                      servers_base.ServersTestCase):
     backends = ['postgresql']

@@ -37,6 +37,7 @@ from nova_faults import exception
 from nova_faults import notifications
 from nova_faults import recording
 from nova_faults.tests.functional import base
+from nova_faults.tests.functional import figures
 from nova_faults.tests.functional import servers_base
 
 EXAMPLES = int(os.environ.get('NOVA_FAULTS_LEAK_EXAMPLES', '15'))
@@ -209,7 +210,7 @@ class TestSecretsNeverLeak(servers_base.ServersTestCase):
         def run(secrets):
             self._check(secrets, library)
         run()
-        self.addDetail('figures', _text('%d examples, %d responses' % (
+        figures.record(self, 'figures', ('%d examples, %d responses' % (
             self.examples, self.responses)))
 
     def test_foreign_exceptions(self):
@@ -230,7 +231,3 @@ class TestSecretsNeverLeak(servers_base.ServersTestCase):
         for value in secrets.credentials:
             self.assertNotIn(value, resp.text)
 
-
-def _text(value):
-    from testtools import content
-    return content.text_content(value)

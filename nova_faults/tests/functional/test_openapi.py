@@ -4,7 +4,7 @@
   describes every route of the route table and is what :func:`build`
   gives;
 * schemathesis generates requests from it (a bounded number per
-  operation: ``NOVA_FAULTS_SCHEMATHESIS_EXAMPLES``, default 25) against a
+  operation: ``NOVA_FAULTS_SCHEMATHESIS_EXAMPLES``, default 50) against a
   live server (cheroot) with data in it, as an admin and as a project
   member: no 5xx, every status documented, every body matching its
   schema;
@@ -23,9 +23,10 @@ from nova_faults.api import openapi
 from nova_faults.api import router
 from nova_faults import recording
 from nova_faults.tests.functional import base
+from nova_faults.tests.functional import figures
 from nova_faults.tests.functional import servers_base
 
-EXAMPLES = int(os.environ.get('NOVA_FAULTS_SCHEMATHESIS_EXAMPLES', '25'))
+EXAMPLES = int(os.environ.get('NOVA_FAULTS_SCHEMATHESIS_EXAMPLES', '50'))
 VERSIONS = ('2.1', '2.51', '2.53', '2.58', '2.62', '2.69', '2.84', '2.96',
             'latest')
 
@@ -148,7 +149,7 @@ class TestSchemathesis(servers_base.ServersTestCase):
                 self._call(case, 'demo')
             run()
         # Figures for the report (and the test's details).
-        self.addDetail('cases', _text('%d requests' % self.cases))
+        figures.record(self, 'cases', ('%d requests' % self.cases))
         self.assertGreater(self.cases, 0)
 
     def test_real_data_matches_the_document(self):
@@ -188,8 +189,5 @@ class TestSchemathesis(servers_base.ServersTestCase):
                                      'compute %s' % version},
                             body=body, media_type='application/json')
             self.assertEqual(200, self._call(case, 'admin').status_code)
+        figures.record(self, 'cases', '%d requests' % self.cases)
 
-
-def _text(value):
-    from testtools import content
-    return content.text_content(value)
