@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import urllib.parse
 
 import hypothesis
@@ -38,7 +39,7 @@ SETTINGS = hypothesis.settings(
 
 # What a response must never show.
 FORBIDDEN = re.compile(
-    r'Traceback|File "|\.py\b|nova_faults\.(?!api\b)|sqlalchemy|psycopg|'
+    r'Traceback|File "|\.py", line|nova_faults\.(?!api\b)|sqlalchemy|psycopg|'
     r'pymysql|oslo_db|keystoneauth1|DBError|OperationalError',
     re.IGNORECASE)
 
@@ -472,3 +473,57 @@ class TestSQLMetacharactersMySQL(_SQLMetacharacters,
 class TestSQLMetacharactersPostgreSQL(_SQLMetacharacters,
                                       servers_base.ServersTestCase):
     backends = ['postgresql']
+
+
+class TestLiveRawRequests(servers_base.ServersTestCase):
+    """Raw request lines (any byte in path and query) to the live server."""
+
+    cell_count = 1
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.make_server(project_id=base.PROJECT_ID)
+        self.live = self.useFixture(base.LiveServer(self.app))
+        self.requests = 0
+
+    def _raw(self, target, headers=b''):
+        sock = socket.create_connection(('127.0.0.1', self.live.port),
+                                        timeout=30)
+        try:
+            sock.sendall(b'GET ' + target + b' HTTP/1.1\r\nHost: nf\r\n'
+                         b'X-Auth-Token: admin:' +
+                         base.PROJECT_ID.encode() + b'\r\n' + headers +
+                         b'Connection: close\r\n\r\n')
+            data = b''
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            sock.close()
+        self.requests += 1
+        return data
+
+    def test_raw_request_lines(self):
+        prefixes = st.sampled_from([
+            b'/v2.1/', b'/v2.1/servers/', b'/v2.1/servers/detail?',
+            b'/v2.1/servers/%s/os-instance-actions/' %
+            self.server['uuid'].encode(), b'/v2.1/os-services/', b'/',
+            b'//', b'/v2.1/%s/' % base.PROJECT_ID.encode()])
+        # Any byte but the ones that end a request line.
+        tail = st.binary(max_size=60).map(
+            lambda b: bytes(c for c in b if c not in b' \r\n\x00'))
+
+        @SETTINGS
+        @hypothesis.given(prefix=prefixes, rest=tail)
+        def run(prefix, rest):
+            data = self._raw(prefix + rest)
+            head, _sep, body = data.partition(b'\r\n\r\n')
+            status = int(head.split(b' ', 2)[1])
+            what = '%r -> %r' % (prefix + rest, data[:300])
+            self.assertLess(status, 500, what)
+            self.assertIsNone(FORBIDDEN.search(
+                body.decode('utf-8', 'replace')), what)
+        run()
+        figures.record(self, 'requests', '%d' % self.requests)
