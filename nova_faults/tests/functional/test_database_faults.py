@@ -1,6 +1,7 @@
 """Databases and identity that go away: clear 503s, never a 500 or a hang.
 
-* The API database unreachable (nothing listening, a missing SQLite
+* The API database unreachable (nothing listening, a listener that never
+  answers, a missing SQLite
   file): every route answers 503 ``serviceUnavailable`` "The API database
   is not available", with the request ID; the version documents and the
   OpenAPI document still answer.
@@ -85,6 +86,27 @@ class TestAPIDatabaseUnavailable(_AppTestCase):
     def test_sqlite_file_missing(self):
         self._check(self.load(overrides={('api_database', 'connection'):
                                  'sqlite:////nonexistent-nf-dir/api.sqlite'}))
+
+
+    def _check_hung(self, backend):
+        from nova_faults.tests import fixtures as nf_fixtures
+        hung = self.useFixture(nf_fixtures.HungListener())
+        api = self.load(overrides={
+            ('api_database', 'connection'): hung.url(backend),
+            ('api', 'cell_timeout'): 2})
+        start = time.monotonic()
+        resp = api.get('/servers/detail')
+        took = time.monotonic() - start
+        self.assertEqual(503, resp.status_int, resp.text)
+        self.assertIn('The API database is not available', resp.text)
+        # The driver's connect timeout follows [api] cell_timeout.
+        self.assertLess(took, 2 + 8)
+
+    def test_postgresql_hung(self):
+        self._check_hung('postgresql')
+
+    def test_mysql_hung(self):
+        self._check_hung('mysql')
 
 
 class TestKeystoneWithoutSettings(_AppTestCase):
