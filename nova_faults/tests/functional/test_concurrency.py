@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Concurrent recording on MariaDB and PostgreSQL: nothing lost, nothing twice.
 
 Many threads record, at once, through the recording library:
@@ -22,8 +34,8 @@ import threading
 
 import sqlalchemy as sa
 
-from nova_faults import recording
 from nova_faults.db import models
+from nova_faults import recording
 from nova_faults.tests.functional import base
 from nova_faults.tests.functional import figures
 from nova_faults.tests.functional import servers_base
@@ -68,10 +80,10 @@ class _Concurrency:
         actions = models.InstanceAction.__table__
         events = models.InstanceActionEvent.__table__
         with engine.connect() as conn:
-            return ([dict(r) for r in conn.execute(
-                        sa.select(actions)).mappings()],
-                    [dict(r) for r in conn.execute(
-                        sa.select(events)).mappings()])
+            action_rows = conn.execute(sa.select(actions)).mappings()
+            event_rows = conn.execute(sa.select(events)).mappings()
+            return ([dict(r) for r in action_rows],
+                    [dict(r) for r in event_rows])
 
     def test_concurrent_events(self):
         servers = [self.make_server(project_id=base.PROJECT_ID)['uuid']

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Databases and identity that go away: clear 503s, never a 500 or a hang.
 
 * The API database unreachable (nothing listening, a listener that never
@@ -74,19 +86,21 @@ class TestAPIDatabaseUnavailable(_AppTestCase):
         self.assertNotIn('Traceback', self.logs.output)
 
     def test_postgresql_not_listening(self):
+        url = ('postgresql+psycopg://postgres:s3cret@127.0.0.1:%d/nf'
+               % base.free_port())
         self._check(self.load(overrides={('api_database', 'connection'):
-                                 'postgresql+psycopg://postgres:s3cret@'
-                                 '127.0.0.1:%d/nf' % base.free_port()}))
+                                         url}))
 
     def test_mysql_not_listening(self):
+        url = ('mysql+pymysql://root:s3cret@127.0.0.1:%d/nf'
+               % base.free_port())
         self._check(self.load(overrides={('api_database', 'connection'):
-                                 'mysql+pymysql://root:s3cret@127.0.0.1:%d/nf'
-                                 % base.free_port()}))
+                                         url}))
 
     def test_sqlite_file_missing(self):
+        url = 'sqlite:////nonexistent-nf-dir/api.sqlite'
         self._check(self.load(overrides={('api_database', 'connection'):
-                                 'sqlite:////nonexistent-nf-dir/api.sqlite'}))
-
+                                         url}))
 
     def _check_hung(self, backend):
         from nova_faults.tests import fixtures as nf_fixtures
@@ -278,4 +292,3 @@ class TestCellRestart(servers_base.ServersTestCase):
         figures.record(self, 'figures', (
             '%d requests under load (%s), %d restarts survived'
             % (len(results), dict(statuses), restarts)))
-

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Hostile input: generated requests never get a 500 or exception text.
 
 Property-based (hypothesis, a bounded number of examples each:
@@ -199,9 +211,8 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
         resp = self.api.request(method, url, user=None, headers=headers,
                                 body=body, content_type=None)
         self.requests += 1
-        check_response(self, resp, '%s %s %r %r' % (method, url, headers,
-                                                     body),
-                       head=method == 'HEAD')
+        what = '%s %s %r %r' % (method, url, headers, body)
+        check_response(self, resp, what, head=method == 'HEAD')
         return resp
 
     def _headers(self, data):
@@ -296,7 +307,6 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
             check_response(self, resp, '%s %r' % (service_id, body))
         run()
         figures.record(self, 'requests', '%d' % self.requests)
-
 
 
 class TestInputLimits(servers_base.ServersTestCase):
