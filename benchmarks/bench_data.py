@@ -109,21 +109,6 @@ def network_info(index):
                         'floating_ips': []}]}]}}])
 
 
-def _defaults(table, values):
-    """``values`` plus the model's Python defaults (as the data layer)."""
-    row = {}
-    for column in table.c:
-        if column.name in values:
-            row[column.name] = values[column.name]
-        elif column.default is not None and not column.primary_key:
-            default = column.default
-            if default.is_callable:
-                row[column.name] = default.arg(None)
-            elif default.is_scalar:
-                row[column.name] = default.arg
-    return row
-
-
 def _bulk(conn, table, rows):
     for start in range(0, len(rows), CHUNK):
         conn.execute(table.insert(), rows[start:start + CHUNK])
@@ -226,7 +211,7 @@ def _instances(built, count):
         created = BASE_TIME + datetime.timedelta(seconds=i)
         project = project_of(i)
         inst, extra, info, meta = per_cell[cell]
-        inst.append(_defaults(INST, {
+        inst.append(db_api.row_with_defaults(INST, {
             'uuid': uuid, 'project_id': project, 'user_id': 'user-%d' % i,
             'display_name': 'server-%05d' % i, 'hostname': 'server-%05d' % i,
             'display_description': 'benchmark server %d' % i,
@@ -242,16 +227,16 @@ def _instances(built, count):
             'launched_at': None if failed else created,
             'created_at': created, 'updated_at': created, 'deleted': 0,
             'hidden': False}))
-        extra.append(_defaults(EXTRA, {'instance_uuid': uuid,
-                                       'flavor': flavor,
-                                       'created_at': created}))
-        info.append(_defaults(INFO, {'instance_uuid': uuid,
-                                     'network_info': network_info(i),
-                                     'created_at': created}))
+        extra.append(db_api.row_with_defaults(EXTRA, {
+            'instance_uuid': uuid, 'flavor': flavor,
+            'created_at': created}))
+        info.append(db_api.row_with_defaults(INFO, {
+            'instance_uuid': uuid, 'network_info': network_info(i),
+            'created_at': created}))
         for key, value in (('purpose', 'benchmark'), ('index', str(i))):
             meta.append({'instance_uuid': uuid, 'key': key, 'value': value,
                          'deleted': 0, 'created_at': created})
-        mappings.append(_defaults(IMAPS, {
+        mappings.append(db_api.row_with_defaults(IMAPS, {
             'instance_uuid': uuid, 'project_id': project,
             'user_id': 'user-%d' % i, 'queued_for_delete': False,
             'cell_id': cell_ids[d.cells[cell]['uuid']],

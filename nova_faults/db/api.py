@@ -399,8 +399,8 @@ def _table_values(table, values):
     return {k: v for k, v in values.items() if k in table.c}
 
 
-def _insert(conn, table, values):
-    """Insert a row with the model's Python defaults; return it as a dict."""
+def row_with_defaults(table, values):
+    """``values`` plus the model's Python-side column defaults."""
     row = {}
     for column in table.c:
         if column.name in values:
@@ -411,6 +411,12 @@ def _insert(conn, table, values):
                 row[column.name] = default.arg(None)
             elif default.is_scalar:
                 row[column.name] = default.arg
+    return row
+
+
+def _insert(conn, table, values):
+    """Insert a row with the model's Python defaults; return it as a dict."""
+    row = row_with_defaults(table, values)
     pk = [c for c in table.primary_key.columns]
     result = conn.execute(table.insert().values(**row))
     if len(pk) == 1 and pk[0].name not in row:
@@ -1214,25 +1220,16 @@ def instance_fault_get_by_instance_uuids(ctx, instance_uuids, latest=False):
 
 def _action_by_request_id(conn, instance_uuid, request_id, read_deleted,
                           for_update=False):
-    stmt = (sa.select(_ACTIONS)
-            .where(_ACTIONS.c.instance_uuid == instance_uuid)
-            .where(_ACTIONS.c.request_id == request_id)
-            .order_by(_ACTIONS.c.created_at.desc(), _ACTIONS.c.id.desc())
-            .limit(1))
-    clause = _deleted_clause(_ACTIONS, read_deleted)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return _one(conn, stmt)
+    """The newest action of an instance for ``request_id``.
 
-
-def _action_last_created(conn, instance_uuid, read_deleted,
-                         for_update=False):
+    With ``request_id=None``: the newest action of the instance.
+    """
     stmt = (sa.select(_ACTIONS)
             .where(_ACTIONS.c.instance_uuid == instance_uuid)
             .order_by(_ACTIONS.c.created_at.desc(), _ACTIONS.c.id.desc())
             .limit(1))
+    if request_id is not None:
+        stmt = stmt.where(_ACTIONS.c.request_id == request_id)
     clause = _deleted_clause(_ACTIONS, read_deleted)
     if clause is not None:
         stmt = stmt.where(clause)
@@ -1398,8 +1395,9 @@ def _event_action(conn, ctx, values):
         # NOTE: as in Nova: a service restarted with a new request id (no
         # project in its context) attaches its events to the newest
         # action of the instance, but does not touch that action.
-        action = _action_last_created(conn, values['instance_uuid'],
-                                      ctx.read_deleted, for_update=True)
+        action = _action_by_request_id(conn, values['instance_uuid'],
+                                       None, ctx.read_deleted,
+                                       for_update=True)
         update_action = False
     if action is None:
         raise exception.InstanceActionNotFound(
