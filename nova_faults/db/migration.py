@@ -22,11 +22,16 @@ changed. Beside Nova, nova-faults reads such databases as they are.
 :func:`ensure_embedded` is what the API calls at start-up with no
 ``[api_database] connection``: the SQLite API database and one cell,
 ``cell1``, under ``state_path``, created and migrated on first start.
+It never waits on a cell it cannot reach: a cell whose database server
+does not accept a connection within :data:`PROBE_TIMEOUT` seconds is left
+alone, with a warning naming the cell (never its URL), and the API serves
+it as a down cell.
 """
 
 import contextlib
 import fcntl
 import os
+import socket
 
 from alembic import command as alembic_command
 from alembic import config as alembic_config
@@ -35,6 +40,7 @@ from alembic import script as alembic_script
 from oslo_db.sqlalchemy import engines
 from oslo_log import log as logging
 import sqlalchemy as sa
+from sqlalchemy.engine import url as sa_url
 
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
@@ -56,6 +62,12 @@ _TABLES = {API: set(models.API_TABLES), MAIN: set(models.MAIN_TABLES)}
 # Alembic / sqlalchemy-migrate version tables) without ours is foreign.
 _FOREIGN_MARKERS = (set(models.API_TABLES) | set(models.MAIN_TABLES) |
                     {'alembic_version', 'migrate_version'})
+
+#: Seconds start-up waits for a cell's database server to accept a TCP
+#: connection before it leaves that cell alone as unreachable.
+PROBE_TIMEOUT = 3
+
+_DEFAULT_PORTS = {'mysql': 3306, 'mariadb': 3306, 'postgresql': 5432}
 
 
 def _config(database):
@@ -183,6 +195,68 @@ def _file_lock(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def reachable(url, timeout=PROBE_TIMEOUT):
+    """Whether the server of database ``url`` accepts a TCP connection.
+
+    Only a connection is opened (no credentials are sent). SQLite files,
+    Unix sockets and URLs this cannot parse count as reachable: migrating
+    them is what tells.
+    """
+    try:
+        parsed = sa_url.make_url(url)
+    except Exception:
+        return True
+    backend = parsed.get_backend_name()
+    if backend == 'sqlite' or 'unix_socket' in parsed.query:
+        return True
+    host = parsed.host or 'localhost'
+    if host.startswith('/'):
+        return True
+    port = parsed.port or _DEFAULT_PORTS.get(backend)
+    if port is None:
+        return True
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def _sync_cells_at_start(conf):
+    """Migrate the cell databases that answer; warn about the others.
+
+    Returns the cell mappings left alone. A SQLite cell (the embedded
+    ``cell1``) that cannot be migrated is an error; a database server that
+    does not answer, or refuses the migration, costs only its cell.
+    """
+    skipped = []
+    for cell in db_api.cell_mapping_get_all(_admin(conf)):
+        label = '%s (%s)' % (cell['name'] or '-', cell['uuid'])
+        url = db_api.format_db_url(conf, cell['database_connection'])
+        if not url:
+            continue
+        if not reachable(url):
+            # NOTE: never the URL: a cell's connection may hold a
+            # password, and the log is read by more people than the
+            # configuration.
+            LOG.warning('Cell %s is not reachable: it is not migrated at '
+                        'start-up and its servers are shown as in a down '
+                        'cell until it answers.', label)
+            skipped.append(cell)
+            continue
+        try:
+            upgrade(url, MAIN)
+        except (exception.DatabaseMigrationFailed,
+                exception.ForeignDatabase) as exc:
+            if url.startswith('sqlite'):
+                raise
+            LOG.warning('Cell %s could not be migrated at start-up (%s); '
+                        'serving it as it is.', label,
+                        exc.kwargs.get('reason', type(exc).__name__))
+            skipped.append(cell)
+    return skipped
+
+
 def ensure_embedded(conf):
     """Create and migrate the embedded SQLite deployment when it is used.
 
@@ -191,6 +265,9 @@ def ensure_embedded(conf):
     from several processes at once. Returns True when the embedded default
     is in use, False otherwise (then nothing is touched: a configured
     database is migrated only by ``nova-faults-manage db sync``).
+
+    Cells that do not answer are left alone (see
+    :func:`_sync_cells_at_start`): start-up never fails or waits for them.
     """
     if conf.api_database.connection:
         return False
@@ -204,5 +281,5 @@ def ensure_embedded(conf):
         if not cells:
             cell_url = db_api.sqlite_url(conf, EMBEDDED_CELL_SQLITE_NAME)
             create_cell(conf, EMBEDDED_CELL_NAME, cell_url)
-        db_sync(conf)
+        _sync_cells_at_start(conf)
     return True

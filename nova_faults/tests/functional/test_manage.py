@@ -15,7 +15,9 @@ backend, and the refusal to migrate a database nova-faults did not make.
 """
 
 import io
+import logging
 import os
+import socket
 import subprocess
 import sys
 
@@ -207,6 +209,53 @@ class EmbeddedDefaultTestCase(testtools.TestCase):
             cells[0]['database_connection'])
         self.assertEqual(migration.head('main'), migration.get_version(
             cells[0]['database_connection'], 'main'))
+
+    def test_unreachable_cell_is_left_alone_at_start(self):
+        # A cell whose database server does not answer (a closed port, as
+        # the demo's cell-unreachable) neither fails nor holds up
+        # start-up: it is named in a warning, never by its URL, and the
+        # other cells are migrated.
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf = nf_fixtures.make_conf(tmp)
+        self.addCleanup(db_api.dispose)
+        self.assertTrue(migration.ensure_embedded(conf))
+        closed = socket.socket()
+        closed.bind(('127.0.0.1', 0))
+        port = closed.getsockname()[1]
+        closed.close()
+        url = 'mysql+pymysql://nova:s3cret@127.0.0.1:%d/nova_down' % port
+        down = migration.create_cell(conf, 'cell-down', url)
+        second = db_api.sqlite_url(conf, 'second.sqlite')
+        migration.create_cell(conf, 'cell2', second)
+        logs = self.useFixture(fixtures.FakeLogger(
+            name='nova_faults.db.migration', level=logging.WARNING))
+
+        self.assertTrue(migration.ensure_embedded(conf))
+        self.assertIn('Cell cell-down (%s) is not reachable' % down['uuid'],
+                      logs.output)
+        self.assertNotIn(str(port), logs.output)
+        self.assertNotIn('s3cret', logs.output)
+        self.assertNotIn('nova_down', logs.output)
+        self.assertEqual(migration.head('main'),
+                         migration.get_version(second, 'main'))
+        # Every start says so again, and serves.
+        self.assertTrue(migration.ensure_embedded(conf))
+        self.assertEqual(2, logs.output.count('cell-down'))
+
+    def test_reachable(self):
+        listener = socket.socket()
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(1)
+        self.addCleanup(listener.close)
+        port = listener.getsockname()[1]
+        self.assertTrue(migration.reachable(
+            'postgresql://u:p@127.0.0.1:%d/db' % port))
+        listener.close()
+        self.assertFalse(migration.reachable(
+            'postgresql://u:p@127.0.0.1:%d/db' % port))
+        self.assertTrue(migration.reachable('sqlite:////nowhere/x.sqlite'))
+        self.assertTrue(migration.reachable(
+            'mysql+pymysql://u@localhost/db?unix_socket=/run/x.sock'))
 
     def test_configured_database_is_not_touched(self):
         tmp = self.useFixture(fixtures.TempDir()).path
