@@ -27,6 +27,7 @@
 
 import collections
 import logging
+import re
 import threading
 import time
 import types
@@ -139,6 +140,13 @@ class TestKeystoneWithoutSettings(_AppTestCase):
             self.assertNotIn('MissingAuthPlugin', resp.text)
         self.assertIn('Set auth_type (e.g. password) and its options',
                       self.logs.output)
+        # The request log says what the client got: 503 and its body,
+        # not the 500 of an exception passing by.
+        logged = re.findall(r'"GET /v2.1/servers" status: (\d+) len: (\d+)',
+                            self.logs.output)
+        self.assertEqual(['503', '503'], [status for status, _len in logged])
+        self.assertEqual([str(len(resp.body))] * 2,
+                         [length for _status, length in logged])
         # Discovery still works.
         self.assertEqual(200, api.get('/v2.1/', user=None).status_int)
 
