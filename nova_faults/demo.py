@@ -35,8 +35,8 @@
     down (``compute3``: host_status ``DOWN``), disabled for maintenance
     (``compute4``: ``MAINTENANCE``) and silent for two hours
     (``compute5``: ``UNKNOWN``); ``vm1`` and ``vm3`` are on hosts that
-    just sent a heartbeat (``UP``, for ``[DEFAULT] service_down_time``
-    seconds after each run), and ``vm2`` has no host (``""``).
+    heartbeat while the demo runs (``UP``; see :func:`start_heartbeats`),
+    and ``vm2`` has no host (``""``).
 
 and, in a second cell ``cell-unreachable`` whose database is a closed
 127.0.0.1 port, ``vm8`` and ``vm9`` and host ``compute9``, known only to
@@ -46,7 +46,13 @@ Actions, events and faults are written **through the recording library**
 (:mod:`nova_faults.recording`), by small stand-ins for a conductor and a
 compute service, exactly as real services would; instances, services and
 mappings through the data layer. Identifiers are derived from fixed names
-(UUID 5), so running it twice changes nothing.
+(UUID 5), so running it twice changes nothing: the second run reuses the
+data and says so.
+
+:func:`start_heartbeats` keeps the demo alive: its healthy services
+(:data:`LIVE_SERVICES`) heartbeat every ``[DEFAULT] report_interval`` in
+threads, as real services do, so their hosts stay ``UP`` for as long as
+``nova-faults-api --demo`` runs.
 
 Extending it: add a function ``step(demo)`` to :data:`STEPS`; ``demo`` is
 a :class:`Demo` with the configuration, contexts, the target cell and
@@ -207,6 +213,7 @@ class Demo:
                        '"nova-faults-manage cell create" first')
         self.cell = mappings[0]
         self.servers = []
+        self.created = []
         self.requests = []
         self.logs = None
         self.unreachable = None
@@ -272,6 +279,7 @@ class Demo:
             metadata={'purpose': 'nova-faults demo'})
         row.update(values)
         row = db_api.instance_create(ctx, row)
+        self.created.append(name)
         db_api.instance_mapping_create(self.admin, {
             'instance_uuid': server_uuid, 'cell_uuid': self.cell['uuid'],
             'project_id': PROJECT_ID, 'user_id': USER_ID})
@@ -420,21 +428,44 @@ def add_host_status_servers(demo):
     reported two hours ago (UNKNOWN). ``vm2`` has no host ("").
     """
     ctx = demo.cell_context()
-    for host in ('compute1', 'compute2'):
-        # NOTE: a real nova-compute heartbeats every report_interval; the
-        # demo heartbeats once per run, so these hosts stay UP for
-        # service_down_time seconds after it.
-        servicegroup.report_state(ctx, demo.conf, 'nova-compute', host=host)
     stale = timeutils.utcnow() - datetime.timedelta(hours=2)
     demo.service('compute3', 'nova-compute', forced_down=True)
     demo.service('compute4', 'nova-compute', disabled=True,
                  disabled_reason='maintenance: kernel upgrade')
     demo.service('compute5', 'nova-compute', last_seen_up=stale,
                  updated_at=stale)
+    for host, binary in LIVE_SERVICES:
+        # One heartbeat now; start_heartbeats() keeps them going.
+        servicegroup.report_state(ctx, demo.conf, binary, host=host)
     for name, address, host in (('vm5', '10.0.0.15', 'compute3'),
                                 ('vm6', '10.0.0.16', 'compute4'),
                                 ('vm7', '10.0.0.17', 'compute5')):
         demo.server(name, address, host=host, node=host)
+
+
+#: The demo's healthy services, (host, binary): they heartbeat while the
+#: demo runs. compute3 (forced down) and compute5 (silent for two hours)
+#: do not; compute4 is alive, only disabled for maintenance.
+LIVE_SERVICES = (
+    ('conductor', 'nova-conductor'),
+    ('scheduler', 'nova-scheduler'),
+    ('compute1', 'nova-compute'),
+    ('compute2', 'nova-compute'),
+    ('compute4', 'nova-compute'),
+)
+
+
+def start_heartbeats(conf):
+    """Start the heartbeats of :data:`LIVE_SERVICES` in the demo cell.
+
+    Each runs in a daemon thread every ``[DEFAULT] report_interval``
+    seconds until its ``stop()``; returns the started
+    :class:`~nova_faults.servicegroup.Heartbeat` objects.
+    """
+    demo = Demo(conf)
+    return [servicegroup.Heartbeat(demo.cell_context(), conf, binary,
+                                   host=host).start()
+            for host, binary in LIVE_SERVICES]
 
 
 UNREACHABLE_CELL = 'cell-unreachable'
@@ -515,8 +546,12 @@ STEPS = [
 def summary(demo):
     """The lines printed at the end: servers, then requests."""
     lines = ['Demo deployment in cell %s (%s), project %s, user %s.'
-             % (demo.cell['name'], demo.cell['uuid'], PROJECT_ID, USER_ID),
-             '', 'Servers:']
+             % (demo.cell['name'], demo.cell['uuid'], PROJECT_ID, USER_ID)]
+    if not demo.created:
+        lines.append('The demo data were already there: reused as they are '
+                     '(to start over, delete the databases, e.g. the '
+                     'state path of the embedded default).')
+    lines += ['', 'Servers:']
     seen = set()
     for server in demo.servers:
         if server['uuid'] in seen:

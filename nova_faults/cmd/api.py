@@ -14,22 +14,37 @@
 
 ::
 
-    nova-faults-api [--config-file F] [--host 127.0.0.1] [--port 8774]
-                    [--threads 16] [--demo]
+    nova-faults-api [--config-file F] [--state-path DIR] [--host 127.0.0.1]
+                    [--port 8774] [--threads 16] [--demo] [--debug]
 
 With no configuration file and no ``[api_database] connection`` it runs
 the embedded default: SQLite databases under ``[DEFAULT] state_path``
 (created and migrated on first start, one cell) and the development
-``noauth`` pipeline, loudly, on 127.0.0.1 only. ``--demo`` fills the
-databases with a small demo deployment. Production deployments can also
-run ``nova_faults.wsgi.api:application`` under uWSGI, gunicorn or
-mod_wsgi.
+``noauth`` pipeline, loudly, on 127.0.0.1 only. A cell whose database
+does not answer is named in a warning and served as a down cell; it never
+stops start-up. ``--demo`` fills the databases with a small demo
+deployment (or reuses the one already there) and keeps its healthy
+services heartbeating while the API runs.
+
+A configuration that cannot authenticate any request (``[api]
+auth_strategy = keystone``, the default once a configuration file is
+given, without ``[keystone_authtoken]`` credentials) is refused at
+start-up with a short error and exit status 1.
+
+Start-up output is the command's own: library INFO lines (Alembic's
+migration chatter, oslo.service's backend loading) are shown only with
+``--debug``, and the import-time deprecation warnings of eventlet and
+dnspython (pulled in by oslo.messaging) are silenced here, in this command
+only. Production deployments can also run
+``nova_faults.wsgi.api:application`` under uWSGI, gunicorn or mod_wsgi.
 """
 
 import argparse
 import ipaddress
+import os
 import signal
 import sys
+import warnings
 
 from cheroot import wsgi as cheroot_wsgi
 from oslo_config import cfg
@@ -48,6 +63,9 @@ DEFAULT_THREADS = 16
 # is refused with 413 before the application sees it.
 MAX_REQUEST_HEADER_SIZE = 64 * 1024
 
+#: Exit status when the configuration is refused.
+CONFIG_ERROR = 1
+
 _NOAUTH_BANNER = """
 ***************************************************************************
 *  nova-faults-api is running WITHOUT AUTHENTICATION ("noauth").          *
@@ -57,21 +75,64 @@ _NOAUTH_BANNER = """
 ***************************************************************************
 """
 
+#: Loggers whose INFO lines are hidden unless --debug: they say how the
+#: libraries work, not what the API does.
+QUIET_LOGGERS = ('alembic=WARN', 'oslo_service=WARN',
+                 'oslo_messaging=WARN', 'oslo.messaging=WARN')
+
+# NOTE: importing the data layer imports oslo.messaging, which imports
+# eventlet (through oslo.service), which imports dnspython: eventlet and
+# cryptography (through dnspython) warn at import time about their own
+# deprecations, which a user of this command cannot act on. Only those
+# are silenced, by their message, in this process.
+_LIBRARY_WARNINGS = (r'\s*Eventlet is deprecated', r'DSA is deprecated')
+
+_DESCRIPTION = """\
+Serve the nova-faults compute API (microversions 2.1 to 2.104).
+
+With no configuration file it runs the embedded default: SQLite databases
+under the state path (--state-path; default ~/.local/share/nova-faults,
+or $XDG_DATA_HOME/nova-faults), created on first start, and the
+development noauth pipeline, on 127.0.0.1, where the token "user:project"
+is trusted (user "admin" is an administrator).
+
+A configuration file (--config-file, or nova-faults.conf in
+~/.nova-faults/, ~/, /etc/nova-faults/ or /etc/) selects [api]
+auth_strategy = keystone unless it says otherwise: it then needs
+[keystone_authtoken] credentials, or start-up is refused.
+"""
+
+_EPILOG = """\
+examples:
+  nova-faults-api --demo                   demo deployment on port 8774
+  nova-faults-api --state-path /tmp/nf     embedded databases in /tmp/nf
+  nova-faults-api --config-file /etc/nova-faults/nova-faults.conf
+
+--demo can be given again on later starts: the demo data are reused. To
+start over, stop the API and delete the state path.
+
+Other options are passed to oslo.config and oslo.log, e.g. --debug (show
+library INFO and DEBUG lines), --log-file PATH, --log-dir DIR.
+"""
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog='nova-faults-api',
-        description='Serve the nova-faults compute API.',
-        epilog='Other options are passed to oslo.config.')
+        prog='nova-faults-api', description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--config-file', action='append', default=[],
                         metavar='PATH',
                         help='A configuration file (may be repeated). '
-                             'None: the usual oslo.config search; no file '
-                             'at all runs the embedded default.')
+                             'Default: the usual oslo.config search; no '
+                             'file at all runs the embedded default.')
     parser.add_argument('--config-dir', action='append', default=[],
                         metavar='DIR',
                         help='A directory of *.conf files (may be '
                              'repeated).')
+    parser.add_argument('--state-path', metavar='DIR',
+                        help='Where the embedded SQLite databases and the '
+                             'demo logs are kept (overrides [DEFAULT] '
+                             'state_path).')
     parser.add_argument('--host', default=DEFAULT_HOST,
                         help='Address to listen on (default %(default)s).')
     parser.add_argument('--port', type=int, default=DEFAULT_PORT,
@@ -81,7 +142,10 @@ def parse_args(argv):
                         help='Worker threads of the WSGI server (default '
                              '%(default)s).')
     parser.add_argument('--demo', action='store_true',
-                        help='Fill the databases with demo data first.')
+                        help='Fill the databases with a small demo '
+                             'deployment first (reused if already there) '
+                             'and keep its healthy services heartbeating '
+                             'while the API runs.')
     args, oslo_args = parser.parse_known_args(argv)
     for path in args.config_file:
         oslo_args += ['--config-file', path]
@@ -99,16 +163,57 @@ def build_server(app, host=DEFAULT_HOST, port=DEFAULT_PORT,
     return server
 
 
-def load_conf(oslo_args):
+def load_conf(oslo_args, state_path=None):
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
     nf_conf.load(oslo_args, conf=conf)
+    if state_path:
+        conf.set_override('state_path', os.path.abspath(
+            os.path.expanduser(state_path)))
     return conf
+
+
+def quiet_library_warnings():
+    """Silence the import-time warnings of libraries (see the NOTE)."""
+    for message in _LIBRARY_WARNINGS:
+        warnings.filterwarnings('ignore', message=message)
+
+
+def setup_logging(conf):
+    """oslo.log for this command; library INFO only with ``--debug``."""
+    if not conf.debug:
+        conf.set_default('default_log_levels',
+                         logging.get_default_log_levels() +
+                         list(QUIET_LOGGERS))
+    logging.setup(conf, 'nova-faults')
 
 
 def is_embedded(conf):
     """Whether the embedded SQLite default is in use."""
     return not conf.api_database.connection
+
+
+def auth_problem(conf):
+    """Why ``conf`` cannot authenticate any request, or None.
+
+    With ``[api] auth_strategy = keystone`` keystonemiddleware needs
+    credentials of its own (``[keystone_authtoken] auth_type``, or an
+    ``auth_section`` holding them) to validate tokens; without them every
+    request would fail.
+    """
+    if conf.api.auth_strategy != 'keystone':
+        return None
+    from keystoneauth1 import loading as ks_loading
+    ks_loading.register_auth_conf_options(conf, 'keystone_authtoken')
+    group = conf.keystone_authtoken
+    if group.auth_type or group.auth_section:
+        return None
+    return ('[api] auth_strategy is "keystone" (the default once a '
+            'configuration file is used) but [keystone_authtoken] has no '
+            'auth_type, so no token could be validated and every request '
+            'would fail. Configure [keystone_authtoken] (auth_type, '
+            'auth_url, username, password, project_name, ...), or, for '
+            'development only, set [api] auth_strategy = noauth.')
 
 
 def prepare_embedded(conf):
@@ -118,13 +223,17 @@ def prepare_embedded(conf):
 
 
 def populate_demo(conf):
-    """Fill the databases with the demo deployment, if this build has it."""
+    """Fill the databases with the demo deployment, if this build has it.
+
+    Returns the demo module, or None when it is not available.
+    """
     try:
         from nova_faults import demo
     except ImportError:
         LOG.warning('--demo: the demo data is not available in this build')
         return None
-    return demo.populate(conf)
+    demo.populate(conf)
+    return demo
 
 
 def _is_loopback(host):
@@ -134,34 +243,56 @@ def _is_loopback(host):
         return host == 'localhost'
 
 
+def _logs_to_console(conf):
+    return not (conf.log_file or conf.log_dir or conf.use_syslog or
+                conf.use_journal)
+
+
+def warn_noauth(conf, host):
+    """The noauth banner, once, where the operator sees it."""
+    LOG.warning(_NOAUTH_BANNER)
+    if not _logs_to_console(conf):
+        # The log goes elsewhere: the terminal gets the banner too.
+        sys.stderr.write(_NOAUTH_BANNER)
+    if not _is_loopback(host):
+        LOG.warning('noauth is listening on %s, which is not a loopback '
+                    'address: anyone who can reach it is admin.', host)
+
+
 def main(argv=None):
     args, oslo_args = parse_args(sys.argv[1:] if argv is None else argv)
-    conf = load_conf(oslo_args)
-    logging.setup(conf, 'nova-faults')
+    quiet_library_warnings()
+    conf = load_conf(oslo_args, state_path=args.state_path)
+    setup_logging(conf)
+
+    if is_embedded(conf) and not conf.config_file and \
+            conf.api.auth_strategy != 'noauth':
+        # NOTE: a laptop quick start has no keystone; with no
+        # configuration at all the development pipeline is forced.
+        conf.set_override('auth_strategy', 'noauth', group='api')
+    problem = auth_problem(conf)
+    if problem:
+        LOG.error('Not starting: %s', problem)
+        if _logs_to_console(conf):
+            sys.stderr.write('nova-faults-api: not starting: %s\n' % problem)
+        return CONFIG_ERROR
 
     if is_embedded(conf):
         LOG.info('No [api_database] connection: using the embedded SQLite '
                  'databases under %s', conf.state_path)
         prepare_embedded(conf)
-        if not conf.config_file and conf.api.auth_strategy != 'noauth':
-            # NOTE: a laptop quick start has no keystone; with no
-            # configuration at all the development pipeline is forced.
-            conf.set_override('auth_strategy', 'noauth', group='api')
+    heartbeats = []
     if args.demo:
-        populate_demo(conf)
-
-    if conf.api.auth_strategy == 'noauth':
-        LOG.warning(_NOAUTH_BANNER)
-        sys.stderr.write(_NOAUTH_BANNER)
-        if not _is_loopback(args.host):
-            LOG.warning('noauth is listening on %s, which is not a '
-                        'loopback address: anyone who can reach it is '
-                        'admin.', args.host)
+        demo = populate_demo(conf)
+        if demo is not None:
+            heartbeats = demo.start_heartbeats(conf)
 
     from nova_faults.api import deploy
     from nova_faults.api.middleware import base as middleware_base
     # The start-up work above ran with an admin context: forget it.
     middleware_base.forget_thread_context()
+    if conf.api.auth_strategy == 'noauth':
+        warn_noauth(conf, args.host)
     app = deploy.loadapp(conf)
     server = build_server(app, args.host, args.port, args.threads)
     server.prepare()
@@ -183,6 +314,8 @@ def main(argv=None):
         pass
     finally:
         server.stop()
+        for heartbeat in heartbeats:
+            heartbeat.stop()
     return 0
 
 

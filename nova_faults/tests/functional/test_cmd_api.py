@@ -14,12 +14,16 @@
 
 It starts on the embedded default (SQLite under a temporary state path),
 answers the version documents and an authenticated request, and stops on
-SIGTERM.
+SIGTERM. The quick start is started twice with ``--demo`` and once
+plainly, on the same (temporary) home; the demo's services keep
+heartbeating; a configuration that cannot authenticate is refused; the
+start-up output is checked for Python warnings and library chatter.
 """
 
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -64,26 +68,42 @@ class TestConsoleScript(testtools.TestCase):
         super().setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path
 
-    def _start(self, args, env):
+    def _env(self, env):
         full_env = dict(os.environ)
-        full_env.pop('OS_NOVA_FAULTS_CONFIG_FILES', None)
+        for name in ('OS_NOVA_FAULTS_CONFIG_FILES', 'XDG_DATA_HOME',
+                     'PYTHONWARNINGS'):
+            full_env.pop(name, None)
         full_env.update(env)
+        return full_env
+
+    def _start(self, args, env):
+        """Start the script; returns (process, URL).
+
+        Everything it writes is kept: ``self.output[proc]`` (stdout, where
+        oslo.log writes by default, then stderr once stopped).
+        """
         proc = subprocess.Popen(
             _command() + args + ['--port', '0', '--threads', '4'],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
-            cwd=self.tmp)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self._env(env), cwd=self.tmp)
         self.addCleanup(self._stop, proc)
-        # A thread reads stdout (where oslo.log may write too) line by
-        # line, so that no read blocks the test.
+        # A thread reads stdout line by line, so that no read blocks the
+        # test.
         lines = queue.Queue()
+        seen = []
+        self.output = getattr(self, 'output', {})
+        self.output[proc] = seen
 
         def _reader():
             for line in iter(proc.stdout.readline, b''):
+                seen.append(line)
                 lines.put(line)
             lines.put(None)
-        threading.Thread(target=_reader, daemon=True).start()
+        reader = threading.Thread(target=_reader, daemon=True)
+        reader.start()
+        self.readers = getattr(self, 'readers', {})
+        self.readers[proc] = reader
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        seen = []
         while time.monotonic() < deadline:
             try:
                 line = lines.get(timeout=1)
@@ -91,7 +111,6 @@ class TestConsoleScript(testtools.TestCase):
                 continue
             if line is None:
                 break
-            seen.append(line)
             if line.startswith(b'nova-faults-api listening on '):
                 return proc, line.split()[-1].decode().rstrip('/')
         proc.kill()
@@ -100,6 +119,7 @@ class TestConsoleScript(testtools.TestCase):
             seen[-5:], proc.stderr.read().decode(errors='replace')[-3000:]))
 
     def _stop(self, proc):
+        """Stop ``proc`` (SIGTERM); returns all it wrote, as text."""
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -107,17 +127,24 @@ class TestConsoleScript(testtools.TestCase):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        self.readers[proc].join(10)
         if not proc.stderr.closed:
-            self.stderr_output = proc.stderr.read()
+            self.output[proc].append(proc.stderr.read())
             proc.stderr.close()
+        return b''.join(self.output[proc]).decode(errors='replace')
+
+    def _empty_home(self):
+        home = os.path.join(self.tmp, 'home')
+        os.makedirs(home, exist_ok=True)
+        return {'HOME': home}
 
     def test_embedded_default_without_configuration(self):
         # No configuration file anywhere: HOME and XDG_DATA_HOME are empty
         # temporary directories, so state_path is under this test's tmp.
-        home = os.path.join(self.tmp, 'home')
+        env = self._empty_home()
         data = os.path.join(self.tmp, 'data')
-        os.makedirs(home)
-        proc, url = self._start([], {'HOME': home, 'XDG_DATA_HOME': data})
+        env['XDG_DATA_HOME'] = data
+        proc, url = self._start([], env)
 
         status, headers, body = _get(url + '/')
         self.assertEqual(200, status)
@@ -145,9 +172,140 @@ class TestConsoleScript(testtools.TestCase):
                             for name in os.listdir(state)),
                         os.listdir(state))
 
-        self._stop(proc)
+        output = self._stop(proc)
         self.assertEqual(0, proc.returncode)
-        self.assertIn(b'WITHOUT AUTHENTICATION', self.stderr_output)
+        self.assertEqual(1, output.count('WITHOUT AUTHENTICATION'), output)
+
+    def _servers(self, url, version='2.69'):
+        status, _headers, body = _get(
+            url + '/v2.1/servers/detail?all_tenants=1', {
+                'X-Auth-Token': 'admin:admin',
+                'OpenStack-API-Version': 'compute %s' % version})
+        self.assertEqual(200, status, body)
+        return body['servers']
+
+    def test_quick_start_twice_then_plain(self):
+        """The README's quick start, stopped and started again."""
+        from nova_faults import demo
+        env = self._empty_home()
+        state = os.path.join(env['HOME'], '.local', 'share', 'nova-faults')
+
+        # First start: a fresh demo, and clean output (no Python warning,
+        # one banner, no library INFO lines).
+        proc, url = self._start(['--demo'], env)
+        # vm1 to vm9 but the deleted vm4.
+        self.assertEqual(8, len(self._servers(url)))
+        output = self._stop(proc)
+        self.assertEqual(0, proc.returncode, output)
+        self.assertIsNone(re.search(r'\w+Warning\b', output), output)
+        self.assertEqual(1, output.count('WITHOUT AUTHENTICATION'), output)
+        self.assertNotIn('alembic', output)
+        self.assertNotIn('oslo_service', output)
+        self.assertNotIn('Traceback', output)
+        self.assertIn('Servers:', output)
+        self.assertNotIn('reused', output)
+        self.assertTrue(os.path.exists(os.path.join(
+            state, 'nova_faults_api.sqlite')))
+
+        # Again with --demo: the data are reused and it says so; the
+        # unreachable cell is named in a warning (never its URL) and
+        # served as a down cell.
+        proc, url = self._start(['--demo'], env)
+        servers = self._servers(url)
+        self.assertEqual(8, len(servers))
+        self.assertEqual(
+            sorted([demo.demo_uuid('server:vm8'),
+                    demo.demo_uuid('server:vm9')]),
+            sorted(s['id'] for s in servers if s['status'] == 'UNKNOWN'))
+        output = self._stop(proc)
+        self.assertEqual(0, proc.returncode, output)
+        self.assertIn('The demo data were already there: reused', output)
+        cell = demo.demo_uuid('cell:' + demo.UNREACHABLE_CELL)
+        self.assertIn('Cell cell-unreachable (%s) is not reachable' % cell,
+                      output)
+        self.assertNotIn(demo.UNREACHABLE_URL, output)
+        self.assertNotIn('127.0.0.1:1/', output)
+        self.assertNotIn('Traceback', output)
+        self.assertNotIn('CRITICAL', output)
+
+        # A plain start after the demo serves the same data.
+        proc, url = self._start([], env)
+        by_name = {s.get('name'): s for s in self._servers(url, '2.16')}
+        self.assertEqual('ACTIVE', by_name['vm1']['status'])
+        output = self._stop(proc)
+        self.assertEqual(0, proc.returncode, output)
+        self.assertNotIn('Traceback', output)
+
+    def test_demo_keeps_heartbeating(self):
+        # NOTE: short intervals stand for the real ones (report_interval
+        # 10 s, service_down_time 60 s): a demo with a single heartbeat
+        # shows vm1's host UNKNOWN once service_down_time has passed.
+        state = os.path.join(self.tmp, 'state')
+        conf_file = os.path.join(self.tmp, 'nova-faults.conf')
+        with open(conf_file, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\nreport_interval = 1\n'
+                    'service_down_time = 2\n'
+                    '[api]\nauth_strategy = noauth\n' % state)
+        proc, url = self._start(['--config-file', conf_file, '--demo',
+                                 '--debug'], self._empty_home())
+
+        def host_statuses():
+            return {s['name']: s['host_status']
+                    for s in self._servers(url, '2.16')}
+        started = time.monotonic()
+        self.assertEqual('UP', host_statuses()['vm1'])
+        # Several service_down_time windows later, still UP.
+        while time.monotonic() - started < 3 * 2 + 1:
+            time.sleep(0.5)
+        statuses = host_statuses()
+        self.assertEqual({'vm1': 'UP', 'vm3': 'UP', 'vm5': 'DOWN',
+                          'vm6': 'MAINTENANCE', 'vm7': 'UNKNOWN'},
+                         {name: statuses[name] for name in
+                          ('vm1', 'vm3', 'vm5', 'vm6', 'vm7')})
+        output = self._stop(proc)
+        self.assertEqual(0, proc.returncode, output)
+        # --debug shows the libraries' INFO lines.
+        self.assertIn('alembic', output)
+
+    def test_configuration_without_auth_settings_is_refused(self):
+        # A file that sets only state_path selects keystone without
+        # credentials: refused at once, nothing created, no traceback.
+        state = os.path.join(self.tmp, 'state')
+        conf_file = os.path.join(self.tmp, 'nova-faults.conf')
+        with open(conf_file, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n' % state)
+        out = subprocess.run(
+            _command() + ['--config-file', conf_file, '--port', '0'],
+            env=self._env(self._empty_home()), cwd=self.tmp,
+            capture_output=True, timeout=STARTUP_TIMEOUT)
+        output = (out.stdout + out.stderr).decode()
+        self.assertEqual(1, out.returncode, output)
+        self.assertIn('[api] auth_strategy', out.stderr.decode())
+        self.assertIn('[keystone_authtoken]', out.stderr.decode())
+        self.assertNotIn('Traceback', output)
+        self.assertNotIn('listening', output)
+        self.assertFalse(os.path.exists(state))
+
+    def test_help_says_what_a_user_needs(self):
+        out = subprocess.run(_command() + ['--help'],
+                             env=self._env(self._empty_home()),
+                             capture_output=True, timeout=STARTUP_TIMEOUT)
+        self.assertEqual(0, out.returncode, out.stderr)
+        text = out.stdout.decode()
+        for needed in ('--state-path', '--demo', '--config-file', '--port',
+                       '--host', '--debug', 'noauth', 'auth_strategy',
+                       '[keystone_authtoken]', '~/.local/share/nova-faults',
+                       '8774'):
+            self.assertIn(needed, text)
+
+    def test_state_path_on_the_command_line(self):
+        state = os.path.join(self.tmp, 'elsewhere')
+        proc, url = self._start(['--state-path', state], self._empty_home())
+        self.assertEqual([], self._servers(url))
+        self._stop(proc)
+        self.assertIn('nova_faults_api.sqlite', os.listdir(state))
+        self.assertFalse(os.path.exists(os.path.join(
+            self.tmp, 'home', '.local')))
 
     def test_with_configuration_file(self):
         state = os.path.join(self.tmp, 'state')
