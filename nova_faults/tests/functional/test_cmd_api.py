@@ -62,7 +62,8 @@ def _get(url, headers=None):
         return exc.code, dict(exc.headers), json.loads(exc.read())
 
 
-class TestConsoleScript(testtools.TestCase):
+class ConsoleScriptMixin:
+    """Start and stop the console script; keep all it writes."""
 
     def setUp(self):
         super().setUp()
@@ -138,6 +139,17 @@ class TestConsoleScript(testtools.TestCase):
         os.makedirs(home, exist_ok=True)
         return {'HOME': home}
 
+    def _servers(self, url, version='2.69'):
+        status, _headers, body = _get(
+            url + '/v2.1/servers/detail?all_tenants=1', {
+                'X-Auth-Token': 'admin:admin',
+                'OpenStack-API-Version': 'compute %s' % version})
+        self.assertEqual(200, status, body)
+        return body['servers']
+
+
+class TestConsoleScript(ConsoleScriptMixin, testtools.TestCase):
+
     def test_embedded_default_without_configuration(self):
         # No configuration file anywhere: HOME and XDG_DATA_HOME are empty
         # temporary directories, so state_path is under this test's tmp.
@@ -175,14 +187,6 @@ class TestConsoleScript(testtools.TestCase):
         output = self._stop(proc)
         self.assertEqual(0, proc.returncode)
         self.assertEqual(1, output.count('WITHOUT AUTHENTICATION'), output)
-
-    def _servers(self, url, version='2.69'):
-        status, _headers, body = _get(
-            url + '/v2.1/servers/detail?all_tenants=1', {
-                'X-Auth-Token': 'admin:admin',
-                'OpenStack-API-Version': 'compute %s' % version})
-        self.assertEqual(200, status, body)
-        return body['servers']
 
     def test_quick_start_twice_then_plain(self):
         """The README's quick start, stopped and started again."""
