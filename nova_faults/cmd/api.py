@@ -208,12 +208,12 @@ def auth_problem(conf):
     group = conf.keystone_authtoken
     if group.auth_type or group.auth_section:
         return None
-    return ('[api] auth_strategy is "keystone" (the default once a '
-            'configuration file is used) but [keystone_authtoken] has no '
-            'auth_type, so no token could be validated and every request '
-            'would fail. Configure [keystone_authtoken] (auth_type, '
-            'auth_url, username, password, project_name, ...), or, for '
-            'development only, set [api] auth_strategy = noauth.')
+    return ('[api] auth_strategy is keystone (the default with a '
+            'configuration file) but [keystone_authtoken] has no '
+            'auth_type: no token could be validated. Configure '
+            '[keystone_authtoken] (auth_type, auth_url, username, '
+            'password, ...) or, for development only, set [api] '
+            'auth_strategy = noauth.')
 
 
 def prepare_embedded(conf):
@@ -272,9 +272,10 @@ def main(argv=None):
         conf.set_override('auth_strategy', 'noauth', group='api')
     problem = auth_problem(conf)
     if problem:
-        LOG.error('Not starting: %s', problem)
-        if _logs_to_console(conf):
-            sys.stderr.write('nova-faults-api: not starting: %s\n' % problem)
+        # Said once on the terminal; in the log file too if there is one.
+        if not _logs_to_console(conf):
+            LOG.error('Not starting: %s', problem)
+        sys.stderr.write('nova-faults-api: not starting: %s\n' % problem)
         return CONFIG_ERROR
 
     if is_embedded(conf):

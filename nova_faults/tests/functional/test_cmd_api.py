@@ -286,6 +286,8 @@ class TestConsoleScript(ConsoleScriptMixin, testtools.TestCase):
         self.assertEqual(1, out.returncode, output)
         self.assertIn('[api] auth_strategy', out.stderr.decode())
         self.assertIn('[keystone_authtoken]', out.stderr.decode())
+        self.assertEqual(1, output.count('not starting'), output)
+        self.assertEqual(1, len(output.splitlines()), output)
         self.assertNotIn('Traceback', output)
         self.assertNotIn('listening', output)
         self.assertFalse(os.path.exists(state))
