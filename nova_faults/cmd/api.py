@@ -205,8 +205,10 @@ def auth_problem(conf):
         return None
     from keystoneauth1 import loading as ks_loading
     ks_loading.register_auth_conf_options(conf, 'keystone_authtoken')
+    # NOTE: with an auth_section, auth_type is registered (and read) in
+    # that section.
     group = conf.keystone_authtoken
-    if group.auth_type or group.auth_section:
+    if group.auth_section or group.auth_type:
         return None
     return ('[api] auth_strategy is keystone (the default with a '
             'configuration file) but [keystone_authtoken] has no '

@@ -36,6 +36,7 @@ import fixtures
 import testtools
 
 from nova_faults.api import deploy
+from nova_faults.cmd import api as cmd_api
 from nova_faults import policy
 from nova_faults.tests.functional import base
 
@@ -325,6 +326,43 @@ class TestConsoleScript(ConsoleScriptMixin, testtools.TestCase):
         self.assertEqual(200, status)
         self.assertEqual('compute 2.104', headers['OpenStack-API-Version'])
         self.assertTrue(os.path.isdir(state))
+
+
+class TestAuthCheck(testtools.TestCase):
+    """Which configurations nova-faults-api refuses to start with."""
+
+    def _problem(self, text):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf_file = os.path.join(tmp, 'nova-faults.conf')
+        with open(conf_file, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n%s' % (tmp, text))
+        conf = cmd_api.load_conf(['--config-file', conf_file])
+        return cmd_api.auth_problem(conf)
+
+    def test_keystone_needs_credentials(self):
+        self.assertIn('[keystone_authtoken] has no auth_type',
+                      self._problem(''))
+        self.assertIn('[api] auth_strategy', self._problem(
+            '[api]\nauth_strategy = keystone\n'
+            '[keystone_authtoken]\nwww_authenticate_uri = http://ks/\n'))
+
+    def test_credentials_or_noauth_start(self):
+        self.assertIsNone(self._problem(
+            '[keystone_authtoken]\nauth_type = password\n'
+            'auth_url = http://ks/\nusername = nf\npassword = p\n'))
+        self.assertIsNone(self._problem(
+            '[keystone_authtoken]\nauth_section = service_auth\n'
+            '[service_auth]\nauth_type = password\n'))
+        self.assertIsNone(self._problem('[api]\nauth_strategy = noauth\n'))
+
+    def test_state_path_argument(self):
+        args, oslo_args = cmd_api.parse_args(
+            ['--state-path', '~/x', '--demo', '--debug'])
+        self.assertTrue(args.demo)
+        self.assertEqual(['--debug'], oslo_args)
+        conf = cmd_api.load_conf(oslo_args, state_path=args.state_path)
+        self.assertEqual(os.path.expanduser('~/x'), conf.state_path)
+        self.assertTrue(conf.debug)
 
 
 class TestLiveServer(testtools.TestCase):
