@@ -111,8 +111,8 @@ examples:
 --demo can be given again on later starts: the demo data are reused. To
 start over, stop the API and delete the state path.
 
-Other options are passed to oslo.config and oslo.log, e.g. --debug (show
-library INFO and DEBUG lines), --log-file PATH, --log-dir DIR.
+Other options are passed to oslo.config and oslo.log, e.g. --log-file
+PATH, --log-dir DIR.
 """
 
 
@@ -146,7 +146,13 @@ def parse_args(argv):
                              'deployment first (reused if already there) '
                              'and keep its healthy services heartbeating '
                              'while the API runs.')
+    parser.add_argument('-d', '--debug', action='store_true',
+                        help='Log at DEBUG level, with the libraries\' INFO '
+                             'lines (Alembic, oslo.service) that are '
+                             'otherwise hidden ([DEFAULT] debug).')
     args, oslo_args = parser.parse_known_args(argv)
+    if args.debug:
+        oslo_args.append('--debug')
     for path in args.config_file:
         oslo_args += ['--config-file', path]
     for path in args.config_dir:
