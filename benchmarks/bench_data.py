@@ -53,6 +53,7 @@ import sqlalchemy as sa
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
 from nova_faults.db import models
+from nova_faults.db import utils as db_utils
 from nova_faults import exception
 from nova_faults import recording
 from nova_faults.tests import fixtures as nf_fixtures
@@ -211,7 +212,7 @@ def _instances(built, count):
         created = BASE_TIME + datetime.timedelta(seconds=i)
         project = project_of(i)
         inst, extra, info, meta = per_cell[cell]
-        inst.append(db_api.row_with_defaults(INST, {
+        inst.append(db_utils.row_with_defaults(INST, {
             'uuid': uuid, 'project_id': project, 'user_id': 'user-%d' % i,
             'display_name': 'server-%05d' % i, 'hostname': 'server-%05d' % i,
             'display_description': 'benchmark server %d' % i,
@@ -227,16 +228,16 @@ def _instances(built, count):
             'launched_at': None if failed else created,
             'created_at': created, 'updated_at': created, 'deleted': 0,
             'hidden': False}))
-        extra.append(db_api.row_with_defaults(EXTRA, {
+        extra.append(db_utils.row_with_defaults(EXTRA, {
             'instance_uuid': uuid, 'flavor': flavor,
             'created_at': created}))
-        info.append(db_api.row_with_defaults(INFO, {
+        info.append(db_utils.row_with_defaults(INFO, {
             'instance_uuid': uuid, 'network_info': network_info(i),
             'created_at': created}))
         for key, value in (('purpose', 'benchmark'), ('index', str(i))):
             meta.append({'instance_uuid': uuid, 'key': key, 'value': value,
                          'deleted': 0, 'created_at': created})
-        mappings.append(db_api.row_with_defaults(IMAPS, {
+        mappings.append(db_utils.row_with_defaults(IMAPS, {
             'instance_uuid': uuid, 'project_id': project,
             'user_id': 'user-%d' % i, 'queued_for_delete': False,
             'cell_id': cell_ids[d.cells[cell]['uuid']],

@@ -51,6 +51,7 @@ from oslo_log import log as logging
 from sqlalchemy import exc as sa_exc
 
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
 from nova_faults import exception
 
 LOG = logging.getLogger(__name__)
@@ -418,6 +419,35 @@ def raise_if_failed(cell_mapping, result):
     return result
 
 
+def run_in_cell(ctx, conf, cell_mapping, fn, *args):
+    """Run ``fn(cell_ctx, *args)`` in one cell; its result, or raise.
+
+    A library exception raised by ``fn`` (not found, bad marker) is raised
+    again; a cell that fails or does not answer in ``[api] cell_timeout``
+    is a ``CellUnavailable`` (503, naming the cell, never its database
+    URL).
+    """
+    result = scatter_gather_single(ctx, cell_mapping, fn, *args, conf=conf)
+    return raise_if_failed(cell_mapping, result)
+
+
+def reader(cell_ctx):
+    """One read transaction on a targeted context's cell database.
+
+    Every read of :mod:`nova_faults.objects` made inside ``with
+    cells.reader(cell_ctx):`` (same thread and context) shares one
+    connection and transaction: one round trip to the pool per request.
+    """
+    return db_api.cell_reader(cell_ctx)
+
+
+def bind_api_database(ctx, conf):
+    """Point ``ctx.api_db`` at the API database unless it already is."""
+    if getattr(ctx, 'api_db', None) is None:
+        ctx.api_db = db_api.get_api_context_manager(conf)
+    return ctx
+
+
 def get_cell_mappings(ctx, conf, use_cache=True):
     """The cell mappings, cached.
 
@@ -435,7 +465,7 @@ def get_cell_mappings(ctx, conf, use_cache=True):
     if getattr(ctx, 'api_db', None) is None:
         actx = copy.copy(ctx)
         actx.api_db = db_api.get_api_context_manager(conf)
-    cells = db_api.cell_mapping_get_all(actx)
+    cells = db_mappings.cell_mapping_get_all(actx)
     with _CELL_CACHE_LOCK:
         _CELL_CACHE[url] = (now, cells)
     return list(cells)

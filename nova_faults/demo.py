@@ -69,9 +69,15 @@ from oslo_utils import timeutils
 
 from nova_faults import cells
 from nova_faults import context as nf_context
+from nova_faults.db import actions as db_actions
 from nova_faults.db import api as db_api
+from nova_faults.db import instances as db_instances
+from nova_faults.db import mappings as db_mappings
+from nova_faults.db import request_specs as db_request_specs
+from nova_faults.db import services as db_services
 from nova_faults import demo_logs
 from nova_faults import exception
+from nova_faults.objects import instance as instance_obj
 from nova_faults import recording
 from nova_faults import servicegroup
 
@@ -232,7 +238,8 @@ class Demo:
         """Create a service (and host mapping) unless it exists."""
         ctx = self.cell_context()
         try:
-            return db_api.service_get_by_host_and_binary(ctx, host, binary)
+            return db_services.service_get_by_host_and_binary(ctx, host,
+                                                              binary)
         except exception.ServiceNotFound:
             pass
         now = timeutils.utcnow()
@@ -240,13 +247,13 @@ class Demo:
                        'last_seen_up': now, 'updated_at': now,
                        'uuid': demo_uuid('service:%s:%s' % (host, binary))},
                       **values)
-        row = db_api.service_create(ctx, values)
+        row = db_services.service_create(ctx, values)
         if binary == 'nova-compute':
             try:
-                db_api.host_mapping_get_by_host(self.admin, host)
+                db_mappings.host_mapping_get_by_host(self.admin, host)
             except exception.HostMappingNotFound:
-                db_api.host_mapping_create(self.admin, host,
-                                           self.cell['uuid'])
+                db_mappings.host_mapping_create(self.admin, host,
+                                                self.cell['uuid'])
         return row
 
     def server(self, name, address, **values):
@@ -256,14 +263,14 @@ class Demo:
         """
         server_uuid = demo_uuid('server:' + name)
         try:
-            mapping = db_api.instance_mapping_get_by_instance_uuid(
+            mapping = db_mappings.instance_mapping_get_by_instance_uuid(
                 self.admin, server_uuid)
         except exception.InstanceMappingNotFound:
             mapping = None
         ctx = self.cell_context()
         if mapping is not None:
-            row = db_api.instance_get_by_uuid(ctx, server_uuid,
-                                              read_deleted='yes')
+            row = instance_obj.Instance.get_by_uuid(ctx, server_uuid,
+                                                    read_deleted='yes')
             self.servers.append(row)
             return row, False
         row = dict(
@@ -278,9 +285,9 @@ class Demo:
             ephemeral_gb=0, network_info=network_info(name, address),
             metadata={'purpose': 'nova-faults demo'})
         row.update(values)
-        row = db_api.instance_create(ctx, row)
+        row = db_instances.instance_create(ctx, row)
         self.created.append(name)
-        db_api.instance_mapping_create(self.admin, {
+        db_mappings.instance_mapping_create(self.admin, {
             'instance_uuid': server_uuid, 'cell_uuid': self.cell['uuid'],
             'project_id': PROJECT_ID, 'user_id': USER_ID})
         self.servers.append(row)
@@ -311,8 +318,8 @@ class Demo:
         """
         ctx = self.request(name)
         self.requests.append((server, action, ctx.request_id))
-        if db_api.action_get_by_request_id(ctx, server['uuid'],
-                                           ctx.request_id):
+        if db_actions.action_get_by_request_id(ctx, server['uuid'],
+                                               ctx.request_id):
             return None
         recording.record_action_start(ctx, server, action)
         return ctx
@@ -359,8 +366,8 @@ def add_vm1_resize_logs(demo):
     """
     server_uuid = demo_uuid('server:vm1')
     request_id = demo_request_id('vm1:resize')
-    action = db_api.action_get_by_request_id(demo.cell_context(),
-                                             server_uuid, request_id)
+    action = db_actions.action_get_by_request_id(demo.cell_context(),
+                                                 server_uuid, request_id)
     if action is None:
         return
     demo.logs = demo_logs.write(
@@ -412,12 +419,12 @@ def add_vm4_deleted(demo):
     if ctx is not None:
         demo.compute1.terminate_instance(ctx, server)
         cctx = demo.cell_context()
-        db_api.instance_update(cctx, server['uuid'], {
+        db_instances.instance_update(cctx, server['uuid'], {
             'vm_state': 'deleted', 'power_state': 0,
             'terminated_at': timeutils.utcnow()})
-        db_api.instance_destroy(cctx, server['uuid'])
-        db_api.instance_mapping_update(demo.admin, server['uuid'],
-                                       {'queued_for_delete': True})
+        db_instances.instance_destroy(cctx, server['uuid'])
+        db_mappings.instance_mapping_update(demo.admin, server['uuid'],
+                                            {'queued_for_delete': True})
 
 
 def add_host_status_servers(demo):
@@ -485,30 +492,31 @@ def add_unreachable_cell(demo):
     lists (``[api] list_records_by_skipping_down_cells``) and showing
     its servers answers 503.
     """
-    existing = db_api.cell_mapping_get_by_name(demo.admin, UNREACHABLE_CELL)
+    existing = db_mappings.cell_mapping_get_by_name(
+        demo.admin, UNREACHABLE_CELL)
     if existing:
         cell = existing[0]
     else:
-        cell = db_api.cell_mapping_create(demo.admin, {
+        cell = db_mappings.cell_mapping_create(demo.admin, {
             'uuid': demo_uuid('cell:' + UNREACHABLE_CELL),
             'name': UNREACHABLE_CELL, 'transport_url': 'none:///',
             'database_connection': UNREACHABLE_URL, 'disabled': False})
         cells.reset_cache()
     try:
-        db_api.host_mapping_get_by_host(demo.admin, 'compute9')
+        db_mappings.host_mapping_get_by_host(demo.admin, 'compute9')
     except exception.HostMappingNotFound:
-        db_api.host_mapping_create(demo.admin, 'compute9', cell['uuid'])
+        db_mappings.host_mapping_create(demo.admin, 'compute9', cell['uuid'])
     group = demo_uuid('group:demo-group')
     for name, az, image in (('vm8', 'az-east', IMAGE_ID),
                             ('vm9', None, None)):
         server_uuid = demo_uuid('server:' + name)
         try:
-            db_api.instance_mapping_get_by_instance_uuid(demo.admin,
-                                                         server_uuid)
+            db_mappings.instance_mapping_get_by_instance_uuid(demo.admin,
+                                                              server_uuid)
             continue
         except exception.InstanceMappingNotFound:
             pass
-        db_api.instance_mapping_create(demo.admin, {
+        db_mappings.instance_mapping_create(demo.admin, {
             'instance_uuid': server_uuid, 'cell_uuid': cell['uuid'],
             'project_id': PROJECT_ID, 'user_id': USER_ID})
         data = {'instance_uuid': server_uuid, 'project_id': PROJECT_ID,
@@ -518,11 +526,12 @@ def add_unreachable_cell(demo):
         if image:
             data['image'] = {'nova_object.name': 'ImageMeta',
                              'nova_object.data': {'id': image}}
-        db_api.request_spec_create(demo.admin, server_uuid, json.dumps({
+        spec = json.dumps({
             'nova_object.name': 'RequestSpec',
-            'nova_object.version': '1.14', 'nova_object.data': data}))
+            'nova_object.version': '1.14', 'nova_object.data': data})
+        db_request_specs.request_spec_create(demo.admin, server_uuid, spec)
         if name == 'vm8':
-            db_api.instance_group_create(
+            db_request_specs.instance_group_create(
                 demo.admin, {'uuid': group, 'project_id': PROJECT_ID,
                              'user_id': USER_ID, 'name': 'demo-group'},
                 policy='anti-affinity', members=[server_uuid])

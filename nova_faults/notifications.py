@@ -42,7 +42,7 @@ import logging
 import threading
 import weakref
 
-from nova_faults.db import api as db_api
+from nova_faults.db import actions as db_actions
 from nova_faults import exception
 
 LOG = logging.getLogger(__name__)
@@ -253,12 +253,12 @@ def _emit(conf, context, event_type, payload, host):
 
 
 def _find_action(context, instance_uuid):
-    action = db_api.action_get_by_request_id(context, instance_uuid,
-                                             context.request_id)
+    action = db_actions.action_get_by_request_id(context, instance_uuid,
+                                                 context.request_id)
     if action is None and not context.project_id:
         # NOTE: a service context without a project attaches its events to
         # the newest action of the instance (see the recording library).
-        actions = db_api.actions_get(context, instance_uuid, limit=1)
+        actions = db_actions.actions_get(context, instance_uuid, limit=1)
         action = actions[0] if actions else None
     return action
 

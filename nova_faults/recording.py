@@ -74,7 +74,8 @@ import traceback
 
 from oslo_utils import timeutils
 
-from nova_faults.db import api as db_api
+from nova_faults.db import actions as db_actions
+from nova_faults.db import faults as db_faults
 from nova_faults import exception
 
 LOG = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def record_action_start(context, instance, action):
     # (and then reads the newest); we keep its intended invariant instead,
     # which also makes replaying a request (or the demo) harmless, even
     # when the replays run at the same time.
-    return db_api.action_start_once(context, {
+    return db_actions.action_start_once(context, {
         'action': action,
         'instance_uuid': instance_uuid,
         'request_id': context.request_id,
@@ -183,7 +184,7 @@ def event_details(exc_val):
 
 def event_start(context, instance_uuid, event_name, host=None):
     """Record the start of event ``event_name`` of the context's action."""
-    return db_api.action_event_start(context, {
+    return db_actions.action_event_start(context, {
         'event': event_name,
         'instance_uuid': instance_uuid,
         'request_id': context.request_id,
@@ -214,7 +215,7 @@ def event_finish(context, instance_uuid, event_name, exc_val=None,
         values['result'] = RESULT_ERROR
         values['traceback'] = format_traceback(exc_tb)
         values['details'] = event_details(exc_val)
-    event = db_api.action_event_finish(context, values)
+    event = db_actions.action_event_finish(context, values)
     if exc_tb is not None:
         _notify(conf, 'notify_event_error', context, instance_uuid, event)
     return event
@@ -334,7 +335,7 @@ def add_instance_fault_from_exc(context, instance, exc, exc_info=None,
     notified (``instance.fault.create``). Returns the fault row.
     """
     fault = exception.exception_to_dict(exc, message=fault_message)
-    row = db_api.instance_fault_create(context, {
+    row = db_faults.instance_fault_create(context, {
         'instance_uuid': _instance_uuid(instance),
         'code': fault['code'],
         'message': fault['message'],

@@ -151,11 +151,12 @@ def report_state(context, conf, binary, host=None, topic=None):
     to now, which is what makes :func:`service_is_up` true. Returns the
     service row (a dict).
     """
-    from nova_faults.db import api as db_api
+    from nova_faults.db import services as db_services
     from nova_faults import exception
     host = host or conf.host
     try:
-        service = db_api.service_get_by_host_and_binary(context, host, binary)
+        service = db_services.service_get_by_host_and_binary(
+            context, host, binary)
     except exception.ServiceNotFound:
         now = timeutils.utcnow()
         values = {'host': host, 'binary': binary, 'report_count': 1,
@@ -164,12 +165,12 @@ def report_state(context, conf, binary, host=None, topic=None):
         if topic:
             values['topic'] = topic
         try:
-            return db_api.service_create(context, values)
+            return db_services.service_create(context, values)
         except exception.ServiceBinaryExists:
             # Another process created it meanwhile: heartbeat that one.
-            service = db_api.service_get_by_host_and_binary(
+            service = db_services.service_get_by_host_and_binary(
                 context, host, binary)
-    return db_api.service_heartbeat(context, service['id'])
+    return db_services.service_heartbeat(context, service['id'])
 
 
 class Heartbeat:

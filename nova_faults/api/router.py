@@ -37,7 +37,7 @@ from nova_faults.api.handlers import servers
 from nova_faults.api.handlers import services
 from nova_faults.api.handlers import versions
 from nova_faults.api import wsgi_util
-from nova_faults.db import api as db_api
+from nova_faults import cells
 from nova_faults import exception
 from nova_faults import policy
 
@@ -163,7 +163,7 @@ class APIRouter:
         if context is not None and context.api_db is None:
             # Where the data calls for this request go (the API
             # database; cells are targeted by the handlers).
-            context.api_db = db_api.get_api_context_manager(self.conf)
+            cells.bind_api_database(context, self.conf)
         req.urlvars = urlvars
         return handler(req)
 

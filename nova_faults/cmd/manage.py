@@ -41,6 +41,7 @@ from oslo_log import log as logging
 from nova_faults import conf as nf_conf
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
 from nova_faults.db import migration
 from nova_faults import exception
 
@@ -89,7 +90,7 @@ def db_version(conf):
     _print('API: %s' % (migration.get_version(api_url, migration.API) or
                         'not created by nova-faults'))
     try:
-        cells = db_api.cell_mapping_get_all(_admin(conf))
+        cells = db_mappings.cell_mapping_get_all(_admin(conf))
     except Exception as exc:
         _err('Cannot read cell mappings: %s' % type(exc).__name__)
         return FAILURE
@@ -146,7 +147,7 @@ def _table(headers, rows):
 
 def cell_list(conf):
     """Print the cell mappings as a table (passwords masked)."""
-    cells = db_api.cell_mapping_get_all(_admin(conf))
+    cells = db_mappings.cell_mapping_get_all(_admin(conf))
     headers = ['Name', 'UUID', 'Transport URL', 'Database Connection',
                'Disabled']
     rows = [[cell['name'] or '', cell['uuid'],

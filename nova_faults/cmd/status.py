@@ -52,6 +52,7 @@ from nova_faults import cells
 from nova_faults import conf as nf_conf
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
 from nova_faults.db import migration
 from nova_faults.db import migrations
 from nova_faults.db import models
@@ -205,7 +206,7 @@ class Checks(upgradecheck.UpgradeCommands):
             return Result(Code.WARNING, 'The embedded deployment is not '
                                         'created yet (see API database).')
         try:
-            mappings = db_api.cell_mapping_get_all(self._admin())
+            mappings = db_mappings.cell_mapping_get_all(self._admin())
         except Exception as exc:
             return Result(Code.FAILURE, (
                 'Cannot read the cell mappings (%s).' % type(exc).__name__))

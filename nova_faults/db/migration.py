@@ -44,6 +44,7 @@ from sqlalchemy.engine import url as sa_url
 
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
 from nova_faults.db import migrations
 from nova_faults.db import models
 from nova_faults import exception
@@ -162,7 +163,7 @@ def db_sync(conf, revision='head'):
     upgrade(api_url, API, revision)
     done = [('API', db_api.mask_url(api_url), head(API))]
     ctx = _admin(conf)
-    for cell in db_api.cell_mapping_get_all(ctx):
+    for cell in db_mappings.cell_mapping_get_all(ctx):
         url = db_api.format_db_url(conf, cell['database_connection'])
         if not url:
             LOG.warning('Cell %s has no database connection; skipped',
@@ -180,7 +181,7 @@ def create_cell(conf, name, database_connection, transport_url=None,
     ctx = _admin(conf)
     if sync:
         upgrade(db_api.format_db_url(conf, database_connection), MAIN)
-    return db_api.cell_mapping_create(ctx, {
+    return db_mappings.cell_mapping_create(ctx, {
         'name': name, 'database_connection': database_connection,
         'transport_url': transport_url or 'none:///', 'disabled': False})
 
@@ -230,7 +231,7 @@ def _sync_cells_at_start(conf):
     does not answer, or refuses the migration, costs only its cell.
     """
     skipped = []
-    for cell in db_api.cell_mapping_get_all(_admin(conf)):
+    for cell in db_mappings.cell_mapping_get_all(_admin(conf)):
         label = '%s (%s)' % (cell['name'] or '-', cell['uuid'])
         url = db_api.format_db_url(conf, cell['database_connection'])
         if not url:
@@ -277,7 +278,7 @@ def ensure_embedded(conf):
     with _file_lock(lock):
         upgrade(api_url, API)
         ctx = _admin(conf)
-        cells = db_api.cell_mapping_get_all(ctx)
+        cells = db_mappings.cell_mapping_get_all(ctx)
         if not cells:
             cell_url = db_api.sqlite_url(conf, EMBEDDED_CELL_SQLITE_NAME)
             create_cell(conf, EMBEDDED_CELL_NAME, cell_url)

@@ -12,8 +12,7 @@
 
 """Server (instance) queries for the API, as Core selects on one database.
 
-Every function takes a SQLAlchemy ``Connection`` on one cell database (or
-the API database for the request spec and server group helpers) and
+Every function takes a SQLAlchemy ``Connection`` on one cell database and
 returns plain mappings or dicts: no ORM objects, no lazy loads. The list
 query and each batched loader cost one query whatever the number of
 instances, so a page of servers costs a fixed number of queries per cell.
@@ -33,16 +32,10 @@ from nova_faults.db import models
 INST = models.Instance.__table__
 EXTRA = models.InstanceExtra.__table__
 INFO_CACHE = models.InstanceInfoCache.__table__
-FAULTS = models.InstanceFault.__table__
 METADATA = models.InstanceMetadata.__table__
 SYSMETA = models.InstanceSystemMetadata.__table__
 TAGS = models.Tag.__table__
 BDMS = models.BlockDeviceMapping.__table__
-SERVICES = models.Service.__table__
-MAPPINGS = models.InstanceMapping.__table__
-REQUEST_SPECS = models.RequestSpec.__table__
-GROUPS = models.InstanceGroup.__table__
-GROUP_MEMBERS = models.InstanceGroupMember.__table__
 
 # Filters matched exactly (a list means IN); the other instance columns are
 # matched as regular expressions.
@@ -90,47 +83,31 @@ def _regex_clause(conn, column, value):
     return column.like('%' + value + '%')
 
 
-def build_filters(conn, filters):
-    """WHERE clauses for Nova-style ``filters`` on the instances table.
-
-    ``filters`` is not modified. Unknown names are ignored, as in Nova.
-    Returns a list of clauses, or None when the filters cannot match
-    anything (an empty IN list).
-    """
-    filters = dict(filters)
-    clauses = []
-    since = filters.pop('changes-since', None)
-    if since is not None:
-        clauses.append(INST.c.updated_at >= since)
-    before = filters.pop('changes-before', None)
-    if before is not None:
-        clauses.append(INST.c.updated_at <= before)
-
+def _deleted_clauses(filters):
+    """Nova's ``deleted``/``soft_deleted`` rules (pops them)."""
     soft_deleted = filters.pop('soft_deleted', None)
-    if 'deleted' in filters:
-        deleted = filters.pop('deleted')
-        if deleted:
-            if soft_deleted is None or soft_deleted:
-                clauses.append(sa.or_(
-                    INST.c.deleted == INST.c.id,
-                    INST.c.vm_state == _soft_deleted_vm_state()))
-            else:
-                clauses.append(INST.c.deleted == INST.c.id)
-        else:
-            clauses.append(INST.c.deleted == 0)
-            if not soft_deleted:
-                # NOTE: as Nova, "not deleted" also hides soft-deleted
-                # servers unless soft_deleted is asked for.
-                clauses.append(sa.or_(
-                    INST.c.vm_state != _soft_deleted_vm_state(),
-                    INST.c.vm_state.is_(None)))
-    filters.pop('cleaned', None)
+    if 'deleted' not in filters:
+        return []
+    if filters.pop('deleted'):
+        if soft_deleted is None or soft_deleted:
+            return [sa.or_(INST.c.deleted == INST.c.id,
+                           INST.c.vm_state == _soft_deleted_vm_state())]
+        return [INST.c.deleted == INST.c.id]
+    clauses = [INST.c.deleted == 0]
+    if not soft_deleted:
+        # NOTE: as Nova, "not deleted" also hides soft-deleted servers
+        # unless soft_deleted is asked for.
+        clauses.append(sa.or_(INST.c.vm_state != _soft_deleted_vm_state(),
+                              INST.c.vm_state.is_(None)))
+    return clauses
 
-    tags = filters.pop('tags', None)
-    if tags:
-        for tag in tags:
-            clauses.append(INST.c.uuid.in_(
-                sa.select(TAGS.c.resource_id).where(TAGS.c.tag == tag)))
+
+def _tag_clauses(filters):
+    """``tags``, ``tags-any``, ``not-tags``, ``not-tags-any`` (pops them)."""
+    clauses = []
+    for tag in filters.pop('tags', None) or ():
+        clauses.append(INST.c.uuid.in_(
+            sa.select(TAGS.c.resource_id).where(TAGS.c.tag == tag)))
     tags_any = filters.pop('tags-any', None)
     if tags_any:
         clauses.append(INST.c.uuid.in_(
@@ -147,44 +124,31 @@ def build_filters(conn, filters):
         clauses.append(~INST.c.uuid.in_(
             sa.select(TAGS.c.resource_id).where(
                 TAGS.c.tag.in_(not_tags_any))))
+    return clauses
 
-    if filters.pop('hidden', False):
-        clauses.append(INST.c.hidden == sa.true())
-    else:
-        clauses.append(sa.or_(INST.c.hidden == sa.false(),
-                              INST.c.hidden.is_(None)))
 
+def _flavor_clauses(filters):
+    """The ``flavor`` filter (pops it)."""
     flavor = filters.pop('flavor', None)
-    if flavor is not None:
-        # NOTE: Nova maps the flavor id to the API database's flavors
-        # table and filters on instance_type_id. nova-faults reads the
-        # flavor the instance carries (instance_extra.flavor JSON), which
-        # also works without access to the flavors table.
-        # The id is matched literally: LIKE's "%" and "_" in it are
-        # escaped (flavor=% must not match every flavor).
-        flavorid = json.dumps(str(flavor))
-        for char in ('!', '%', '_'):
-            flavorid = flavorid.replace(char, '!' + char)
-        pattern = '%%"flavorid": %s%%' % flavorid
-        clauses.append(INST.c.uuid.in_(
-            sa.select(EXTRA.c.instance_uuid).where(
-                EXTRA.c.flavor.like(pattern, escape='!'))))
+    if flavor is None:
+        return []
+    # NOTE: Nova maps the flavor id to the API database's flavors table
+    # and filters on instance_type_id. nova-faults reads the flavor the
+    # instance carries (instance_extra.flavor JSON), which also works
+    # without access to the flavors table. The id is matched literally:
+    # LIKE's "%" and "_" in it are escaped (flavor=% must not match every
+    # flavor).
+    flavorid = json.dumps(str(flavor))
+    for char in ('!', '%', '_'):
+        flavorid = flavorid.replace(char, '!' + char)
+    pattern = '%%"flavorid": %s%%' % flavorid
+    return [INST.c.uuid.in_(sa.select(EXTRA.c.instance_uuid).where(
+        EXTRA.c.flavor.like(pattern, escape='!')))]
 
-    for name in IP_FILTERS:
-        filters.pop(name, None)
 
-    for name in EXACT_FILTERS:
-        if name not in filters:
-            continue
-        value = filters.pop(name)
-        column = INST.c[name]
-        if isinstance(value, (list, tuple, set, frozenset)):
-            if not value:
-                return None
-            clauses.append(column.in_(list(value)))
-        else:
-            clauses.append(column == value)
-
+def _regex_clauses(conn, filters):
+    """A regular expression per remaining instance column filter."""
+    clauses = []
     for name, value in filters.items():
         if name not in INST.c or value is None:
             continue
@@ -198,6 +162,46 @@ def build_filters(conn, filters):
             column = sa.cast(column, sa.String)
         clauses.append(_regex_clause(conn, column, value))
     return clauses
+
+
+def build_filters(conn, filters):
+    """WHERE clauses for Nova-style ``filters`` on the instances table.
+
+    ``filters`` is not modified. Unknown names are ignored, as in Nova.
+    Returns a list of clauses, or None when the filters cannot match
+    anything (an empty IN list).
+    """
+    filters = dict(filters)
+    clauses = []
+    since = filters.pop('changes-since', None)
+    if since is not None:
+        clauses.append(INST.c.updated_at >= since)
+    before = filters.pop('changes-before', None)
+    if before is not None:
+        clauses.append(INST.c.updated_at <= before)
+    clauses.extend(_deleted_clauses(filters))
+    filters.pop('cleaned', None)
+    clauses.extend(_tag_clauses(filters))
+    if filters.pop('hidden', False):
+        clauses.append(INST.c.hidden == sa.true())
+    else:
+        clauses.append(sa.or_(INST.c.hidden == sa.false(),
+                              INST.c.hidden.is_(None)))
+    clauses.extend(_flavor_clauses(filters))
+    for name in IP_FILTERS:
+        filters.pop(name, None)
+    for name in EXACT_FILTERS:
+        if name not in filters:
+            continue
+        value = filters.pop(name)
+        column = INST.c[name]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            if not value:
+                return None
+            clauses.append(column.in_(list(value)))
+        else:
+            clauses.append(column == value)
+    return clauses + _regex_clauses(conn, filters)
 
 
 def _order_by(sort_keys, sort_dirs, columns=None):
@@ -315,23 +319,6 @@ def instance_get(conn, uuid, read_deleted='no', project_id=None,
     return conn.execute(stmt).mappings().first()
 
 
-def latest_faults(conn, uuids):
-    """``{uuid: fault row}``: the newest live fault of each instance."""
-    if not uuids:
-        return {}
-    latest = sa.select(
-        FAULTS.c.instance_uuid, sa.func.max(FAULTS.c.id).label('max_id')
-    ).where(FAULTS.c.instance_uuid.in_(list(uuids)),
-            FAULTS.c.deleted == 0).group_by(
-        FAULTS.c.instance_uuid).subquery()
-    stmt = sa.select(FAULTS.c.instance_uuid, FAULTS.c.code,
-                     FAULTS.c.message, FAULTS.c.details,
-                     FAULTS.c.created_at).join(
-        latest, FAULTS.c.id == latest.c.max_id)
-    return {row['instance_uuid']: row
-            for row in conn.execute(stmt).mappings()}
-
-
 def _key_values(conn, table, uuids, extra=None):
     stmt = sa.select(table.c.instance_uuid, table.c.key, table.c.value
                      ).where(table.c.instance_uuid.in_(list(uuids)),
@@ -392,69 +379,4 @@ def volume_bdms(conn, uuids):
     result = {}
     for row in conn.execute(stmt).mappings():
         result.setdefault(row['instance_uuid'], []).append(row)
-    return result
-
-
-def compute_services(conn, hosts):
-    """``{host: service row}`` of the live nova-compute services."""
-    if not hosts:
-        return {}
-    stmt = sa.select(SERVICES).where(
-        SERVICES.c.host.in_(list(hosts)),
-        SERVICES.c.binary == 'nova-compute', SERVICES.c.deleted == 0)
-    return {row['host']: row for row in conn.execute(stmt).mappings()}
-
-
-# ---------------------------------------------------------------------------
-# API database
-# ---------------------------------------------------------------------------
-
-
-def instance_mapping(api_conn, uuid):
-    """The instance mapping row of ``uuid`` (None when unmapped)."""
-    stmt = sa.select(MAPPINGS).where(MAPPINGS.c.instance_uuid == uuid)
-    return api_conn.execute(stmt).mappings().first()
-
-
-def spec_fields(text):
-    """The fields of a serialized RequestSpec (a dict, {} if unreadable)."""
-    try:
-        blob = json.loads(text)
-    except (TypeError, ValueError):
-        return {}
-    data = blob.get('nova_object.data', blob) if isinstance(
-        blob, dict) else {}
-    return data if isinstance(data, dict) else {}
-
-
-def request_specs(api_conn, uuids):
-    """Availability zone and scheduler hints from the request specs.
-
-    ``{uuid: {'availability_zone', 'scheduler_hints'}}`` for the
-    instances that have a request spec (a JSON text).
-    """
-    if not uuids:
-        return {}
-    stmt = sa.select(REQUEST_SPECS.c.instance_uuid, REQUEST_SPECS.c.spec
-                     ).where(REQUEST_SPECS.c.instance_uuid.in_(list(uuids)))
-    result = {}
-    for uuid, spec in api_conn.execute(stmt):
-        data = spec_fields(spec)
-        result[uuid] = {
-            'availability_zone': data.get('availability_zone'),
-            'scheduler_hints': data.get('scheduler_hints'),
-        }
-    return result
-
-
-def server_groups(api_conn, uuids):
-    """``{uuid: [group uuid]}`` of the server groups of the instances."""
-    if not uuids:
-        return {}
-    stmt = sa.select(GROUP_MEMBERS.c.instance_uuid, GROUPS.c.uuid).join(
-        GROUPS, GROUPS.c.id == GROUP_MEMBERS.c.group_id).where(
-        GROUP_MEMBERS.c.instance_uuid.in_(list(uuids)))
-    result = {}
-    for inst_uuid, group_uuid in api_conn.execute(stmt):
-        result.setdefault(inst_uuid, []).append(group_uuid)
     return result

@@ -10,26 +10,28 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Versioned objects (oslo.versionedobjects) with Nova's field names.
+"""The data the API reads, one module per noun (placement's style).
 
-``from nova_faults import objects`` registers every object and exposes
-it here (``objects.InstanceAction``, ``objects.ServiceList``, ...). Only
-handlers, tools and services import this package: importing
-oslo.versionedobjects pulls in oslo.messaging and eventlet, which the
-WSGI middleware must not load.
+Each module owns the reads of its noun: plain classes whose class methods
+run the batched Core queries of :mod:`nova_faults.db` (one function per
+query) and return plain rows (dicts), never ORM or versioned objects:
+building objects is the slowest part of a list request. Handlers reach
+data only through this package.
+
+==========================  ============================================
+module                      noun
+==========================  ============================================
+:mod:`.mappings`            cell, instance and host mappings (API DB)
+:mod:`.request_spec`        request specs and server groups (API DB)
+:mod:`.instance`            one instance (its cell database)
+:mod:`.instance_list`       pages of instances across cells, batched
+                            with the rows their view needs
+:mod:`.instance_action`     server actions and their events
+:mod:`.service`             services (os-services, host status)
+==========================  ============================================
+
+The versioned objects (oslo.versionedobjects) are only the payloads of
+the notifications (:mod:`.notification`, on :mod:`.base`): they are what
+is serialised. Importing this package does not import
+oslo.versionedobjects.
 """
-
-
-def register_all():
-    """Import every object module (each registers its classes)."""
-    # NOTE: the imports are the registration, as in Nova.
-    from nova_faults.objects import flavor  # noqa: F401
-    from nova_faults.objects import instance  # noqa: F401
-    from nova_faults.objects import instance_action  # noqa: F401
-    from nova_faults.objects import instance_fault  # noqa: F401
-    from nova_faults.objects import mappings  # noqa: F401
-    from nova_faults.objects import request_spec  # noqa: F401
-    from nova_faults.objects import service  # noqa: F401
-
-
-register_all()

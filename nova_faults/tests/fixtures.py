@@ -53,7 +53,12 @@ from nova_faults import cells as nf_cells
 from nova_faults import conf as nf_conf
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
+from nova_faults.db import instances as db_instances
+from nova_faults.db import mappings as db_mappings
 from nova_faults.db import migration
+from nova_faults.db import request_specs as db_request_specs
+from nova_faults.db import services as db_services
+from nova_faults.objects import instance as instance_obj
 
 REQUIRE_ENV = 'NOVA_FAULTS_REQUIRE_BACKENDS'
 BACKENDS = ('sqlite', 'mysql', 'postgresql')
@@ -354,7 +359,7 @@ class Deployment(fixtures.Fixture):
                                           directory=self.state_path,
                                           tag='cell%d' % index))
             self.cell_databases.append(db)
-            mapping = db_api.cell_mapping_create(self.admin_context(), {
+            mapping = db_mappings.cell_mapping_create(self.admin_context(), {
                 'name': 'cell%d' % index,
                 'database_connection': db.url,
                 'transport_url': 'none:///',
@@ -418,7 +423,7 @@ class Deployment(fixtures.Fixture):
         """Create an instance in ``cell`` and its instance mapping.
 
         ``values`` are instances columns plus what
-        :func:`nova_faults.db.api.instance_create` accepts (``metadata``,
+        :func:`nova_faults.db.instances.instance_create` accepts (``metadata``,
         ``system_metadata``, ``tags``, ``network_info``, ``flavor``, ...).
         A dict ``flavor`` is stored as Nova's JSON envelope. Defaults: a
         new uuid, project ``demo``, user ``demo``, ``vm_state`` active,
@@ -437,13 +442,13 @@ class Deployment(fixtures.Fixture):
             values['flavor'] = flavor_json(values['flavor'])
         deleted = values.pop('deleted', False)
         ctx = self.cell_context(cell)
-        row = db_api.instance_create(ctx, values)
+        row = db_instances.instance_create(ctx, values)
         if deleted:
-            db_api.instance_destroy(ctx, row['uuid'])
-            row = db_api.instance_get_by_uuid(ctx, row['uuid'],
-                                              read_deleted='yes')
+            db_instances.instance_destroy(ctx, row['uuid'])
+            row = instance_obj.Instance.get_by_uuid(ctx, row['uuid'],
+                                                    read_deleted='yes')
         if mapping:
-            db_api.instance_mapping_create(self.admin_context(), {
+            db_mappings.instance_mapping_create(self.admin_context(), {
                 'instance_uuid': row['uuid'],
                 'cell_uuid': self.cell(cell)['uuid'],
                 'project_id': row['project_id'],
@@ -465,7 +470,7 @@ class Deployment(fixtures.Fixture):
         values.setdefault('report_count', 1)
         values.setdefault('last_seen_up', now)
         values.setdefault('updated_at', now)
-        row = db_api.service_create(self.cell_context(cell), values)
+        row = db_services.service_create(self.cell_context(cell), values)
         if host_mapping and values['binary'] == 'nova-compute':
             self.create_host_mapping(values['host'], cell)
         return row
@@ -474,10 +479,10 @@ class Deployment(fixtures.Fixture):
         """Map ``host`` to ``cell`` (no-op when already mapped)."""
         ctx = self.admin_context()
         try:
-            return db_api.host_mapping_get_by_host(ctx, host)
+            return db_mappings.host_mapping_get_by_host(ctx, host)
         except Exception:
-            return db_api.host_mapping_create(ctx, host,
-                                              self.cell(cell)['uuid'])
+            return db_mappings.host_mapping_create(ctx, host,
+                                                   self.cell(cell)['uuid'])
 
     def create_instance_mapping(self, instance_uuid, cell=None,
                                 project_id='demo', user_id='demo',
@@ -487,11 +492,12 @@ class Deployment(fixtures.Fixture):
                   'user_id': user_id, 'queued_for_delete': queued_for_delete}
         if cell is not False:
             values['cell_uuid'] = self.cell(cell)['uuid']
-        return db_api.instance_mapping_create(self.admin_context(), values)
+        return db_mappings.instance_mapping_create(self.admin_context(),
+                                                   values)
 
     def create_request_spec(self, instance_uuid, **fields):
         """Store a Nova-shaped serialized RequestSpec for an instance."""
-        return db_api.request_spec_create(
+        return db_request_specs.request_spec_create(
             self.admin_context(), instance_uuid,
             request_spec_json(instance_uuid, **fields))
 
@@ -501,7 +507,7 @@ class Deployment(fixtures.Fixture):
         db = self.useFixture(Database(backend, tree='main',
                                       directory=self.state_path,
                                       tag='cell%d' % index))
-        mapping = db_api.cell_mapping_create(self.admin_context(), {
+        mapping = db_mappings.cell_mapping_create(self.admin_context(), {
             'name': name or 'cell%d' % index,
             'database_connection': db.url, 'transport_url': 'none:///',
             'disabled': False})
@@ -963,7 +969,7 @@ def add_cell(deployment, url, name=None, tree='main'):
     """
     if tree:
         migration.upgrade(url, tree)
-    mapping = db_api.cell_mapping_create(deployment.admin_context(), {
+    mapping = db_mappings.cell_mapping_create(deployment.admin_context(), {
         'name': name or 'cell%d' % (len(deployment.cells) + 1),
         'database_connection': url, 'transport_url': 'none:///',
         'disabled': False})

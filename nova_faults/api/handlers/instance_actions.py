@@ -34,36 +34,17 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import webob.exc
 
-from nova_faults.api import microversion
+from nova_faults.api.handlers import common
 from nova_faults.api.schemas import instance_actions as schema
 from nova_faults.api import validation
 from nova_faults.api.views import instance_actions as views
 from nova_faults.api import wsgi_util
 from nova_faults import cells
-from nova_faults.db import api as db_api
 from nova_faults import exception
-from nova_faults import objects
+from nova_faults.objects import instance as instance_obj
+from nova_faults.objects import instance_action
+from nova_faults.objects import mappings as mapping_objects
 from nova_faults.policies import instance_actions as ia_policies
-
-
-def _setup(req):
-    """(context, conf, version) of a request; binds the API database."""
-    ctx = wsgi_util.get_context(req)
-    conf = wsgi_util.get_conf(req)
-    if getattr(ctx, 'api_db', None) is None:
-        ctx.api_db = db_api.get_api_context_manager(conf)
-    return ctx, conf, microversion.from_request(req)
-
-
-def _in_cell(ctx, conf, cell, fn, *args):
-    """``fn(cell_ctx, *args)`` in ``cell`` with the cell timeout.
-
-    A cell that does not answer (or whose database fails) is a 503
-    ``serviceUnavailable`` naming the cell, never its URL; library
-    exceptions (not found, bad marker) are raised as they are.
-    """
-    result = cells.scatter_gather_single(ctx, cell, fn, *args, conf=conf)
-    return cells.raise_if_failed(cell, result)
 
 
 def load_server(ctx, conf, server_id, version, then=None):
@@ -86,18 +67,18 @@ def load_server(ctx, conf, server_id, version, then=None):
     if not uuidutils.is_uuid_like(server_id):
         raise exception.InstanceNotFound(instance_id=server_id)
     try:
-        mapping = objects.InstanceMapping.get_by_instance_uuid(ctx,
-                                                               server_id)
+        mapping = mapping_objects.InstanceMapping.get_by_instance_uuid(
+            ctx, server_id)
     except exception.InstanceMappingNotFound:
         raise exception.InstanceNotFound(instance_id=server_id)
-    cell = mapping.cell_mapping
+    cell = mapping['cell_mapping']
     if cell is None:
         raise exception.InstanceNotFound(instance_id=server_id)
     read_deleted = 'yes' if version >= (2, 21) else 'no'
 
     def lookup(cctx):
-        with db_api.cell_reader(cctx):
-            instance = objects.Instance.get_by_uuid(
+        with cells.reader(cctx):
+            instance = instance_obj.Instance.get_by_uuid(
                 cctx, server_id, read_deleted=read_deleted)
             if then is None:
                 return instance
@@ -106,7 +87,7 @@ def load_server(ctx, conf, server_id, version, then=None):
             except exception.NovaFaultsException as exc:
                 # Raised only after the policy check (see the callers).
                 return instance, exc
-    result = _in_cell(ctx, conf, cell, lookup)
+    result = common.in_cell(ctx, conf, cell, lookup)
     if then is None:
         return result, cell
     return result[0], cell, result[1]
@@ -134,30 +115,27 @@ def _list_filters(query):
 
 
 def _base_url(req, ctx):
-    # NOTE: as Nova, links keep the project id when the request URL holds
-    # it (``/v2.1/{project_id}/servers/...``), and [api]
-    # compute_link_prefix rewrites scheme, host and path prefix.
-    project = ''
-    if ctx.project_id and ctx.project_id in req.url:
-        project = ctx.project_id
-    return wsgi_util.url_join(wsgi_util.link_prefix(req), project)
+    # NOTE: [api] compute_link_prefix rewrites scheme, host and path
+    # prefix.
+    return wsgi_util.url_join(wsgi_util.link_prefix(req),
+                              common.project_in_url(req, ctx))
 
 
 def index(req):
     """List a server's actions, newest first."""
-    ctx, conf, version = _setup(req)
+    ctx, conf, version = common.request_setup(req)
     query = validation.validate_query(req,
                                       schema.index_query_schema(version))
     server_id = req.urlvars['server_id']
     if version < (2, 58):
         # Before 2.58: every action, no paging (parameters were dropped).
         def load_all(cctx, instance):
-            return objects.InstanceActionList.get_by_instance_uuid(
-                cctx, instance.uuid)
+            return instance_action.InstanceActionList.get_by_instance_uuid(
+                cctx, instance['uuid'])
         instance, cell, actions = load_server(ctx, conf, server_id, version,
                                               then=load_all)
         ctx.can(ia_policies.LIST,
-                target={'project_id': instance.project_id})
+                target={'project_id': instance['project_id']})
         return wsgi_util.json_response(
             req, views.index(_result(actions), version))
 
@@ -172,14 +150,14 @@ def index(req):
         # NOTE: an unknown marker is a 400 that names the marker; Nova
         # says "Marker None could not be found.". limit=0 answers an
         # empty page before the marker is looked at, as in Nova.
-        return objects.InstanceActionList.get_by_instance_uuid(
-            cctx, instance.uuid, limit=limit, marker=marker,
+        return instance_action.InstanceActionList.get_by_instance_uuid(
+            cctx, instance['uuid'], limit=limit, marker=marker,
             filters=filters)
     # The instance and the page in one cell call; the policy is checked
     # before anything of the page is used (a bad marker included).
     instance, cell, actions = load_server(ctx, conf, server_id, version,
                                           then=load)
-    ctx.can(ia_policies.LIST, target={'project_id': instance.project_id})
+    ctx.can(ia_policies.LIST, target={'project_id': instance['project_id']})
     actions = _result(actions)
     body = views.index(actions, version, page_size=limit,
                        base_url=_base_url(req, ctx), server_id=server_id,
@@ -212,7 +190,7 @@ def event_visibility(ctx, target, version):
 
 def show(req):
     """Show one action of a server, with the events the caller may see."""
-    ctx, conf, version = _setup(req)
+    ctx, conf, version = common.request_setup(req)
     validation.validate_query(req, schema.show_query_schema(version))
     server_id = req.urlvars['server_id']
     request_id = req.urlvars['request_id']
@@ -220,15 +198,15 @@ def show(req):
     def load(cctx, instance):
         # NOTE: the events are read with the action (one round trip to
         # the cell); the policies below decide whether they are shown.
-        action = objects.InstanceAction.get_by_request_id(
-            cctx, instance.uuid, request_id)
+        action = instance_action.InstanceAction.get_by_request_id(
+            cctx, instance['uuid'], request_id)
         if action is None:
             return action, []
-        return action, objects.InstanceActionEventList.get_by_action(
-            cctx, action.id)
+        return action, instance_action.InstanceActionEventList.get_by_action(
+            cctx, action['id'])
     instance, cell, loaded = load_server(ctx, conf, server_id, version,
                                          then=load)
-    target = {'project_id': instance.project_id}
+    target = {'project_id': instance['project_id']}
     ctx.can(ia_policies.SHOW, target=target)
     visibility = event_visibility(ctx, target, version)
     action, events = _result(loaded)
@@ -237,6 +215,6 @@ def show(req):
     if action is None:
         raise webob.exc.HTTPNotFound(
             explanation='Action %s not found' % request_id)
-    body = views.show(action, events, instance.project_id, version,
+    body = views.show(action, events, instance['project_id'], version,
                       visibility)
     return wsgi_util.json_response(req, body)

@@ -25,54 +25,33 @@ its policy, and a non-admin only ever sees their own project.
 
 import logging
 
-from oslo_utils import strutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import webob.exc
 
-from nova_faults.api import microversion
+from nova_faults.api.handlers import common
 from nova_faults.api.schemas import servers as schema
+from nova_faults.api import server_query
 from nova_faults.api import server_states
 from nova_faults.api import validation
 from nova_faults.api.views import servers as views
 from nova_faults.api import wsgi_util
-from nova_faults import cells
-from nova_faults.db import api as db_api
-from nova_faults.db import servers as db_servers
 from nova_faults import exception
-from nova_faults import instance_list
+from nova_faults.objects import instance_list
+from nova_faults.objects import mappings as mapping_objects
+from nova_faults.objects import request_spec
 from nova_faults.policies import servers as server_policies
 from nova_faults import servicegroup
 
 LOG = logging.getLogger(__name__)
 
 SERVERS = server_policies.SERVERS
-TAG_SEARCH_FILTERS = ('tags', 'tags-any', 'not-tags', 'not-tags-any')
-PAGING_SORTING_PARAMS = ('sort_key', 'sort_dir', 'limit', 'marker')
-# NOTE: the query options Nova maps to other filter names.
-_FILTER_MAPPING = {'image': 'image_ref', 'name': 'display_name',
-                   'tenant_id': 'project_id'}
-
-
-def request_setup(req):
-    """(context, conf, version) of a request; binds the API database."""
-    ctx = wsgi_util.get_context(req)
-    conf = wsgi_util.get_conf(req)
-    if getattr(ctx, 'api_db', None) is None:
-        ctx.api_db = db_api.get_api_context_manager(conf)
-    return ctx, conf, microversion.from_request(req)
 
 
 def make_links(req):
-    """The :class:`views.Links` of a request (link prefix applied).
-
-    NOTE: as Nova, the project id is kept in the links when the request
-    URL holds it (``/v2.1/{project_id}/servers``).
-    """
+    """The :class:`views.Links` of a request (link prefix applied)."""
     ctx = wsgi_util.get_context(req)
-    project = ''
-    if ctx.project_id and ctx.project_id in req.url:
-        project = ctx.project_id
+    project = common.project_in_url(req, ctx)
     app_url = req.application_url
     href_base = wsgi_util.url_join(wsgi_util.link_prefix(req), project)
     head, _sep, last = app_url.rstrip('/').rpartition('/')
@@ -82,36 +61,9 @@ def make_links(req):
     return views.Links(href_base, bookmark, params=req.GET.items())
 
 
-def cell_mappings(ctx, conf):
-    """Every cell mapping (cached for ``[api_database] cell_cache_ttl``)."""
-    return cells.get_cell_mappings(ctx, conf)
-
-
-def _allowed_search_options(version):
-    # NOTE: all_tenants is in the list, as in Nova, but needs its policy.
-    opts = ['reservation_id', 'name', 'status', 'image', 'flavor', 'ip',
-            'changes-since', 'all_tenants']
-    if version >= (2, 5):
-        opts.append('ip6')
-    if version >= (2, 26):
-        opts.extend(TAG_SEARCH_FILTERS)
-    if version >= (2, 66):
-        opts.append('changes-before')
-    if version >= (2, 73):
-        opts.append('locked')
-    if version >= (2, 83):
-        opts.extend(['availability_zone', 'config_drive', 'key_name',
-                     'created_at', 'launched_at', 'terminated_at',
-                     'power_state', 'task_state', 'vm_state', 'progress',
-                     'user_id'])
-    if version >= (2, 90):
-        opts.append('hostname')
-    return opts
-
-
 def _remove_invalid_options(ctx, search_opts, allowed):
     if ctx.can(SERVERS % 'allow_all_filters', fatal=False):
-        for key in PAGING_SORTING_PARAMS:
+        for key in server_query.PAGING_SORTING_PARAMS:
             search_opts.pop(key, None)
         return
     unknown = [opt for opt in search_opts if opt not in allowed]
@@ -119,77 +71,6 @@ def _remove_invalid_options(ctx, search_opts, allowed):
         LOG.debug("Removing options '%s' from query", ', '.join(unknown))
         for opt in unknown:
             search_opts.pop(opt, None)
-
-
-def _is_cell_down_supported(req, version, search_opts):
-    """Whether down-cell minimal records could be used (2.69, issue 5)."""
-    if version < (2, 69):
-        return False
-    if any(key in req.GET for key in PAGING_SORTING_PARAMS):
-        return False
-    return list(search_opts) in (['all_tenants'], [])
-
-
-def _bool(value):
-    try:
-        return strutils.bool_from_string(value, strict=True)
-    except ValueError as err:
-        raise exception.InvalidInput(reason=str(err))
-
-
-def _is_all_tenants(search_opts):
-    if 'all_tenants' not in search_opts:
-        return False
-    value = search_opts['all_tenants']
-    if value:
-        try:
-            return strutils.bool_from_string(value, True)
-        except ValueError as err:
-            raise exception.InvalidInput(reason=str(err))
-    # NOTE: as Nova, an empty all_tenants= enables it.
-    return True
-
-
-def _sort_params(req):
-    sort_keys = [v.strip() for v in req.GET.getall('sort_key')]
-    sort_dirs = [v.strip() for v in req.GET.getall('sort_dir')]
-    if not sort_keys:
-        sort_keys = ['created_at']
-    if not sort_dirs:
-        sort_dirs = ['desc']
-    return sort_keys, sort_dirs
-
-
-def _remove_invalid_sort_keys(ctx, sort_keys, sort_dirs, ignored):
-    for key in list(sort_keys):
-        if key in ignored:
-            # NOTE: as Nova, an ignored key drops its direction too, when
-            # there is one at its position.
-            index = sort_keys.index(key)
-            if len(sort_dirs) > index:
-                sort_dirs.pop(index)
-            sort_keys.pop(index)
-        elif key in ('host', 'node') and not ctx.is_admin:
-            raise webob.exc.HTTPForbidden(
-                explanation='Only administrators can sort servers by %s'
-                            % key)
-    return sort_keys, sort_dirs
-
-
-def _db_filters(search_opts):
-    filters = {}
-    for opt, value in search_opts.items():
-        filters[_FILTER_MAPPING.get(opt, opt)] = value
-    return filters
-
-
-def _limit_and_marker(req, conf):
-    max_limit = conf.api.max_limit
-    limit = max_limit
-    if 'limit' in req.GET:
-        limit = min(max_limit, int(req.GET['limit']))
-    marker = req.GET['marker'] if 'marker' in req.GET else None
-    return limit, marker
 
 
 def host_status_mode(ctx, target=None):
@@ -216,105 +97,69 @@ def handle_failed_cells(conf, failed, what='servers'):
             raise exception.CellsNotResponding(cell_uuid=cell_uuid)
 
 
-def _search_options(req, ctx, version, query):
+def _search_options(ctx, version, query):
     """Nova's search_opts from the validated query (last value wins)."""
     search_opts = {name: values[-1] for name, values in query.items()
                    if values}
     _remove_invalid_options(ctx, search_opts,
-                            _allowed_search_options(version))
+                            server_query.allowed_search_options(version))
     return search_opts
 
 
-def _get_servers(req, detail):
-    ctx, conf, version = request_setup(req)
-    ctx.can(SERVERS % ('detail' if detail else 'index'))
-    query = validation.validate_query(req, schema.index_query_for(version))
-    search_opts = _search_options(req, ctx, version, query)
-    cell_down_support = _is_cell_down_supported(req, version, search_opts)
+def _parse_search_options(req, ctx, version, search_opts):
+    """Turn the search options into filters, as Nova's ``_get_servers``."""
+    server_query.refuse_joined_and_private(
+        search_opts, schema.JOINED_TABLE_QUERY_PARAMS_SERVERS)
+    server_query.apply_status(search_opts, req.GET.getall('status'),
+                              version)
+    server_query.apply_changes_since(search_opts)
+    server_query.apply_deleted(search_opts, ctx.is_admin)
+    server_query.apply_tags_and_locked(search_opts, version)
 
-    for opt in search_opts:
-        if opt in schema.JOINED_TABLE_QUERY_PARAMS_SERVERS or \
-                opt.startswith('_'):
-            raise webob.exc.HTTPBadRequest(
-                explanation='Invalid filter field: %s.' % opt)
 
-    search_opts.pop('status', None)
-    if 'status' in req.GET:
-        statuses = req.GET.getall('status')
-        vm_state, task_state = server_states.task_and_vm_state_from_status(
-            statuses)
-        if not vm_state and not task_state:
-            if version >= (2, 38):
-                raise webob.exc.HTTPBadRequest(
-                    explanation='Invalid status value')
-            return {'servers': []}
-        search_opts['vm_state'] = vm_state
-        # NOTE: a status that is a vm_state's default matches whatever
-        # the task_state.
-        if 'default' not in task_state:
-            search_opts['task_state'] = task_state
-
-    if 'changes-since' in search_opts:
-        search_opts['changes-since'] = timeutils.normalize_time(
-            timeutils.parse_isotime(search_opts['changes-since']))
-    if 'changes-before' in search_opts:
-        search_opts['changes-before'] = timeutils.normalize_time(
-            timeutils.parse_isotime(search_opts['changes-before']))
-        since = search_opts.get('changes-since')
-        if since and search_opts['changes-before'] < since:
-            raise webob.exc.HTTPBadRequest(
-                explanation='The value of changes-since must be less than '
-                            'or equal to changes-before.')
-
-    if 'deleted' not in search_opts:
-        if 'changes-since' not in search_opts and \
-                'changes-before' not in search_opts:
-            search_opts['deleted'] = False
-    else:
-        # NOTE: as Nova, an invalid value lists non-deleted servers.
-        search_opts['deleted'] = strutils.bool_from_string(
-            search_opts['deleted'], default=False)
-
-    if search_opts.get('vm_state') == ['deleted']:
-        if ctx.is_admin:
-            search_opts['deleted'] = True
-        else:
-            raise webob.exc.HTTPForbidden(
-                explanation='Only administrators may list deleted '
-                            'instances')
-
-    if version >= (2, 26):
-        for tag_filter in TAG_SEARCH_FILTERS:
-            if tag_filter in search_opts:
-                search_opts[tag_filter] = search_opts[tag_filter].split(',')
-
-    all_tenants = _is_all_tenants(search_opts)
+def _list_context(ctx, detail, search_opts):
+    """(context to list with, all_tenants) after the all_tenants policy."""
+    all_tenants = server_query.is_all_tenants(search_opts)
     search_opts.pop('all_tenants', None)
-    if 'locked' in search_opts:
-        search_opts['locked'] = _bool(search_opts['locked'])
-
-    list_ctx = ctx
     if all_tenants:
         ctx.can(SERVERS % ('detail:get_all_tenants' if detail
                            else 'index:get_all_tenants'))
-        list_ctx = ctx.elevated()
+        return ctx.elevated(), True
+    # NOTE: without all_tenants, tenant_id is ignored (lp:#1185290).
+    search_opts.pop('tenant_id', None)
+    if ctx.project_id:
+        search_opts['project_id'] = ctx.project_id
     else:
-        # NOTE: without all_tenants, tenant_id is ignored (lp:#1185290).
-        search_opts.pop('tenant_id', None)
-        if ctx.project_id:
-            search_opts['project_id'] = ctx.project_id
-        else:
-            search_opts['user_id'] = ctx.user_id
+        search_opts['user_id'] = ctx.user_id
+    return ctx, False
 
-    limit, marker = _limit_and_marker(req, conf)
-    sort_keys, sort_dirs = _sort_params(req)
+
+def _sort(req, ctx, version):
+    sort_keys, sort_dirs = server_query.requested_sort(req.GET)
     ignored = (schema.SERVER_LIST_IGNORE_SORT_KEY_V273 if version >= (2, 73)
                else schema.SERVER_LIST_IGNORE_SORT_KEY)
-    sort_keys, sort_dirs = _remove_invalid_sort_keys(ctx, sort_keys,
-                                                     sort_dirs, ignored)
-    sort_keys, sort_dirs = instance_list.sort_params(sort_keys, sort_dirs)
+    sort_keys, sort_dirs = server_query.remove_invalid_sort_keys(
+        sort_keys, sort_dirs, ignored, ctx.is_admin)
+    return server_query.sort_params(sort_keys, sort_dirs)
 
-    filters = _db_filters(search_opts)
+
+def _get_servers(req, detail):
+    ctx, conf, version = common.request_setup(req)
+    ctx.can(SERVERS % ('detail' if detail else 'index'))
+    query = validation.validate_query(req, schema.index_query_for(version))
+    search_opts = _search_options(ctx, version, query)
+    cell_down_support = server_query.is_cell_down_supported(
+        req.GET, version, search_opts)
+    try:
+        _parse_search_options(req, ctx, version, search_opts)
+    except server_query.NoMatch:
+        return {'servers': []}
+    list_ctx, all_tenants = _list_context(ctx, detail, search_opts)
+    limit, marker = server_query.limit_and_marker(req.GET,
+                                                  conf.api.max_limit)
+    sort_keys, sort_dirs = _sort(req, ctx, version)
+
+    filters = server_query.db_filters(search_opts)
     if not list_ctx.is_admin:
         # NOTE: as Nova's database layer: a non-admin context only ever
         # lists its own project, whatever the filters say.
@@ -323,9 +168,9 @@ def _get_servers(req, detail):
         else:
             filters['user_id'] = ctx.user_id
 
-    mappings = cell_mappings(ctx, conf)
+    mappings = common.cell_mappings(ctx, conf)
     try:
-        rows, failed = instance_list.list_instances(
+        rows, failed = instance_list.InstanceList.get_page(
             list_ctx, conf, mappings, filters, sort_keys, sort_dirs,
             limit=limit, marker=marker, detail=detail)
     except exception.MarkerNotFound:
@@ -435,9 +280,10 @@ def minimal_rows(ctx, mappings, failed, project, limit):
                     cell['uuid'])
         # NOTE: as Nova, each down cell may give up to the remaining
         # limit (it is not decreased from one down cell to the next).
-        not_deleted = (
-            db_api.instance_mapping_get_not_deleted_by_cell_and_project)
-        for mapping in not_deleted(ctx, cell['uuid'], project, limit=limit):
+        found = mapping_objects.InstanceMappingList.\
+            get_not_deleted_by_cell_and_project(ctx, cell['uuid'], project,
+                                                limit=limit)
+        for mapping in found:
             rows.append(views.minimal_row(mapping))
     return rows
 
@@ -446,66 +292,42 @@ def build_view_options(ctx, conf, version, links, mappings, rows):
     """Decide visibility and load the related rows of a list page."""
     rows = [row for row in rows if views.MINIMAL_KEY not in row]
     visibility = Visibility(ctx, version, target=None)
-    data, _failed = instance_list.load_related(
+    data, _failed = instance_list.InstanceList.get_related(
         ctx, conf, mappings, rows, visibility.related(version),
         fault_uuids=fault_uuids(rows))
     specs = None
     if version >= (2, 96):
-        specs = instance_list.request_specs(
+        specs = request_spec.RequestSpecList.get_view_fields(
             ctx, [row['uuid'] for row in rows])
     return view_options(ctx, conf, version, links, rows, visibility, data,
                         specs=specs)
 
 
-def get_instance(ctx, conf, server_id, mappings=None, version=None):
+def get_instance(ctx, conf, server_id, mappings, version):
     """A server the caller may see, or 404; with what its view needs.
 
-    Returns ``(row, cell mapping, visibility, related data)``; with
-    ``version`` None only the row is loaded. The instance and its related
-    rows are read in one call to its cell. A non-admin only finds their
-    own project's servers (another project's server is "not found", as
-    Nova's database layer answers). A server whose cell does not answer
+    Returns ``(row, visibility, related data)``. The instance and its
+    related rows are read in one call to its cell. A non-admin only finds
+    their own project's servers (another project's server is "not found",
+    as Nova's database layer answers). A server whose cell does not answer
     is a 503 naming the cell.
     """
     if not uuidutils.is_uuid_like(server_id):
         raise exception.InstanceNotFound(instance_id=server_id)
-    try:
-        mapping = db_api.instance_mapping_get_by_instance_uuid(ctx,
-                                                               server_id)
-    except exception.InstanceMappingNotFound:
-        raise exception.InstanceNotFound(instance_id=server_id)
-    cell = mapping.get('cell_mapping')
-    if not cell:
-        raise exception.InstanceNotFound(instance_id=server_id)
-    for known in mappings or ():
-        if known['uuid'] == cell['uuid']:
-            cell = known
-            break
     project_id = None
     if not ctx.is_admin and ctx.user_id and ctx.project_id:
         project_id = ctx.project_id
 
-    def lookup(cctx):
-        with instance_list._reader(cctx) as conn:
-            row = db_servers.instance_get(conn, server_id,
-                                          read_deleted=ctx.read_deleted,
-                                          project_id=project_id)
-            if row is None or version is None:
-                return row, None, None
-            row = dict(row)
-            row[instance_list.CELL_KEY] = cell['uuid']
-            visibility = Visibility(ctx, version,
-                                    {'project_id': row['project_id']})
-            data = instance_list.related_rows(
-                conn, cell['uuid'], [row], visibility.related(version),
-                fault_uuids([row]))
-            return row, visibility, data
-    row, visibility, data = instance_list.one_cell(ctx, conf, cell, lookup)
-    if row is None:
-        raise exception.InstanceNotFound(instance_id=server_id)
-    row = dict(row)
-    row[instance_list.CELL_KEY] = cell['uuid']
-    return row, cell, visibility, data
+    def related(conn, row):
+        visibility = Visibility(ctx, version,
+                                {'project_id': row['project_id']})
+        data = instance_list.related_rows(
+            conn, row[instance_list.CELL_KEY], [row],
+            visibility.related(version), fault_uuids([row]))
+        return visibility, data
+    row, _cell, (visibility, data) = instance_list.InstanceList.get_one(
+        ctx, conf, server_id, mappings, project_id=project_id, then=related)
+    return row, visibility, data
 
 
 def index(req):
@@ -517,13 +339,13 @@ def detail(req):
 
 
 def show(req):
-    ctx, conf, version = request_setup(req)
+    ctx, conf, version = common.request_setup(req)
     validation.validate_query(req, schema.show_query_for(version))
     server_id = req.urlvars['server_id']
-    mappings = cell_mappings(ctx, conf)
+    mappings = common.cell_mappings(ctx, conf)
     try:
-        row, _cell, visibility, data = get_instance(
-            ctx, conf, server_id, mappings, version=version)
+        row, visibility, data = get_instance(ctx, conf, server_id, mappings,
+                                             version)
     except exception.CellUnavailable:
         if version < (2, 69):
             raise
@@ -531,10 +353,10 @@ def show(req):
     ctx.can(SERVERS % 'show', target={'project_id': row['project_id']})
     specs = groups = None
     if version >= (2, 71):
-        with instance_list._api_reader(ctx) as conn:
-            groups = db_servers.server_groups(conn, [server_id])
-            if version >= (2, 96):
-                specs = db_servers.request_specs(conn, [server_id])
+        groups = request_spec.InstanceGroupList.get_uuids_by_instance_uuids(
+            ctx, [server_id], with_specs=version >= (2, 96))
+        if version >= (2, 96):
+            groups, specs = groups
     opts = view_options(ctx, conf, version, make_links(req), [row],
                         visibility, data, specs=specs, groups=groups,
                         show=True)
@@ -548,14 +370,16 @@ def _show_from_down_cell(req, ctx, version, server_id):
     (for a non-admin) belongs to another project.
     """
     not_found = exception.InstanceNotFound(instance_id=server_id)
-    mapping = db_api.instance_mapping_get_by_instance_uuid(ctx, server_id)
+    mapping = mapping_objects.InstanceMapping.get_by_instance_uuid(
+        ctx, server_id)
     if mapping.get('queued_for_delete'):
         raise not_found
     if not ctx.is_admin and ctx.project_id and \
             mapping['project_id'] != ctx.project_id:
         raise not_found
     try:
-        spec_row = db_api.request_spec_get_by_instance_uuid(ctx, server_id)
+        spec = request_spec.RequestSpec.get_fields_by_instance_uuid(
+            ctx, server_id)
     except exception.RequestSpecNotFound:
         raise not_found
     target = {'project_id': mapping['project_id']}
@@ -564,9 +388,8 @@ def _show_from_down_cell(req, ctx, version, server_id):
                                target=target, fatal=False)
     groups = None
     if version >= (2, 71):
-        groups = instance_list.server_groups(ctx, [server_id]).get(
-            server_id, [])
-    server = views.minimal_show(
-        mapping, db_servers.spec_fields(spec_row['spec']), version,
-        make_links(req), show_extra_specs, server_groups=groups)
+        groups = request_spec.InstanceGroupList.get_uuids_by_instance_uuids(
+            ctx, [server_id]).get(server_id, [])
+    server = views.minimal_show(mapping, spec, version, make_links(req),
+                                show_extra_specs, server_groups=groups)
     return wsgi_util.json_response(req, {'server': server})

@@ -34,15 +34,16 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import webob.exc
 
-from nova_faults.api.handlers import servers as server_handlers
+from nova_faults.api.handlers import common
 from nova_faults.api.schemas import services as schema
 from nova_faults.api import validation
 from nova_faults.api.views import services as views
 from nova_faults.api import wsgi_util
 from nova_faults import cells
-from nova_faults.db import api as db_api
-from nova_faults.db import services as db_services
 from nova_faults import exception
+from nova_faults.objects import instance_list
+from nova_faults.objects import mappings as mapping_objects
+from nova_faults.objects import service as service_obj
 from nova_faults.policies import services as service_policies
 from nova_faults import servicegroup
 
@@ -70,8 +71,9 @@ def _detail(conf, version, service, down_time, now, with_forced_down):
 
 def _all_services(ctx, conf, version):
     """(services, minimal records of failed cells) over every cell."""
-    mappings = server_handlers.cell_mappings(ctx, conf)
-    results = cells.scatter_gather(ctx, mappings, db_api.service_get_all,
+    mappings = common.cell_mappings(ctx, conf)
+    results = cells.scatter_gather(ctx, mappings,
+                                   service_obj.ServiceList.get_all,
                                    conf=conf)
     services = []
     minimal = []
@@ -86,7 +88,9 @@ def _all_services(ctx, conf, version):
                         'results are available from this cell.', uuid)
             # NOTE: as Nova, a down cell's records take its place in the
             # cell order, among the services of the cells that answered.
-            for hm in db_api.host_mapping_get_all(ctx, cell_uuid=uuid):
+            hosts = mapping_objects.HostMappingList.get_by_cell_uuid(ctx,
+                                                                     uuid)
+            for hm in hosts:
                 services.append(views.minimal_service(hm['host']))
         else:
             # NOTE: as Nova, below 2.69 a down cell's services are simply
@@ -97,7 +101,7 @@ def _all_services(ctx, conf, version):
 
 
 def index(req):
-    ctx, conf, version = server_handlers.request_setup(req)
+    ctx, conf, version = common.request_setup(req)
     ctx.can(POLICY % 'list', target={})
     validation.validate_query(req, schema.index_query_for(version))
     services, minimal = _all_services(ctx, conf, version)
@@ -124,7 +128,7 @@ def index(req):
 
 def _find_service(ctx, conf, predicate_fn, *args):
     """[(cell mapping, service row)] found by ``predicate_fn`` in cells."""
-    mappings = server_handlers.cell_mappings(ctx, conf)
+    mappings = common.cell_mappings(ctx, conf)
     results = cells.scatter_gather(ctx, mappings, predicate_fn, *args,
                                    conf=conf)
     found = []
@@ -138,25 +142,16 @@ def _find_service(ctx, conf, predicate_fn, *args):
 
 def _by_uuid(cctx, uuid):
     try:
-        return db_api.service_get_by_uuid(cctx, uuid)
+        return service_obj.Service.get_by_uuid(cctx, uuid)
     except exception.ServiceNotFound:
         return None
 
 
 def _by_id(cctx, service_id):
     try:
-        return db_api.service_get(cctx, service_id)
+        return service_obj.Service.get_by_id(cctx, service_id)
     except exception.ServiceNotFound:
         return None
-
-
-def _in_cell(ctx, conf, cell, fn, *args):
-    """``fn(cell_ctx, *args)`` in ``cell``, bounded by the cell timeout.
-
-    A cell that fails or does not answer is a 503 naming the cell.
-    """
-    result = cells.scatter_gather_single(ctx, cell, fn, *args, conf=conf)
-    return cells.raise_if_failed(cell, result)
 
 
 def _not_compute(binary):
@@ -166,7 +161,7 @@ def _not_compute(binary):
 
 
 def update(req):
-    ctx, conf, version = server_handlers.request_setup(req)
+    ctx, conf, version = common.request_setup(req)
     body = validation.validate_body(req, schema.update_schema_for(version))
     service_id = req.urlvars['service_id']
     if version >= (2, 53):
@@ -219,19 +214,19 @@ def _update_by_host(ctx, conf, host, binary, values):
     if binary != COMPUTE:
         raise _not_compute(binary)
     try:
-        mapping = db_api.host_mapping_get_by_host(ctx, host)
+        mapping = mapping_objects.HostMapping.get_by_host(ctx, host)
     except exception.HostMappingNotFound as exc:
         raise webob.exc.HTTPNotFound(explanation=exc.format_message())
     cell = mapping['cell_mapping']
 
     def apply(cctx):
         try:
-            service = db_api.service_get_by_host_and_binary(cctx, host,
-                                                            binary)
+            service = service_obj.Service.get_by_host_and_binary(cctx, host,
+                                                                 binary)
         except exception.ServiceNotFound:
             return None
-        return db_api.service_update(cctx, service['id'], values)
-    service = _in_cell(ctx, conf, cell, apply)
+        return service_obj.Service.update(cctx, service['id'], values)
+    service = common.in_cell(ctx, conf, cell, apply)
     if service is None:
         raise webob.exc.HTTPNotFound(
             explanation='Could not find binary %s on host %s.'
@@ -269,8 +264,8 @@ def _update_v253(req, ctx, conf, version, service_id, body):
         raise webob.exc.HTTPBadRequest(
             explanation="No updates were requested. Fields 'status' or "
                         "'forced_down' should be specified.")
-    service = _in_cell(ctx, conf, cell, db_api.service_update,
-                       service['id'], values)
+    service = common.in_cell(ctx, conf, cell, service_obj.Service.update,
+                             service['id'], values)
     detail = _detail(conf, version, service,
                      servicegroup.service_down_time(conf),
                      timeutils.utcnow(), with_forced_down=True)
@@ -278,7 +273,7 @@ def _update_v253(req, ctx, conf, version, service_id, body):
 
 
 def delete(req):
-    ctx, conf, version = server_handlers.request_setup(req)
+    ctx, conf, version = common.request_setup(req)
     ctx.can(POLICY % 'delete', target={})
     service_id = req.urlvars['service_id']
     if version >= (2, 53):
@@ -301,13 +296,14 @@ def delete(req):
                         % service_id)
     cell, service = found[0]
     if service['binary'] == COMPUTE:
-        counts = _in_cell(ctx, conf, cell, db_api.instance_count_by_hosts,
-                          [service['host']])
+        counts = common.in_cell(ctx, conf, cell,
+                                instance_list.InstanceList.count_by_hosts,
+                                [service['host']])
         if counts.get(service['host']):
             raise webob.exc.HTTPConflict(
                 explanation='Unable to delete compute service that is '
                             'hosting instances. Migrate or delete the '
                             'instances first.')
-        db_services.host_mapping_destroy(ctx, service['host'])
-    _in_cell(ctx, conf, cell, db_api.service_destroy, service['id'])
+        mapping_objects.HostMapping.destroy(ctx, service['host'])
+    common.in_cell(ctx, conf, cell, service_obj.Service.destroy, service['id'])
     return wsgi_util.empty_response(req, status=204)

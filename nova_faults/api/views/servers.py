@@ -30,11 +30,11 @@ Differences from Nova, on purpose and documented for operators:
 """
 
 import hashlib
-import ipaddress
-import json
 from urllib import parse as urlparse
 
 from nova_faults.api import server_states
+from nova_faults.api.views import common
+from nova_faults import network_info
 
 COLLECTION = 'servers'
 
@@ -88,27 +88,6 @@ IMAGE_PROPERTY_NAMES = frozenset((
 _IMAGE_PREFIX = 'image_'
 
 
-def isotime(value):
-    """Nova's ``utils.isotime``: seconds precision and a ``Z``."""
-    if value is None:
-        return None
-    # isoformat() is much faster than strftime() and gives the same text
-    # for a naive datetime.
-    return value.isoformat(timespec='seconds') + 'Z'
-
-
-def strtime(value):
-    """How Nova's JSON encoder writes a naive datetime (microseconds)."""
-    if value is None:
-        return None
-    return value.isoformat(timespec='microseconds')
-
-
-def url_join(*parts):
-    """Join URL parts with single slashes (Nova's ``common.url_join``)."""
-    return '/'.join(part.strip('/') for part in parts if part)
-
-
 class Links:
     """Builds the ``self``, ``bookmark`` and ``next`` links of a request.
 
@@ -127,7 +106,8 @@ class Links:
         key = (base, collection)
         prefix = self._prefixes.get(key)
         if prefix is None:
-            prefix = self._prefixes[key] = url_join(base, collection) + '/'
+            prefix = common.url_join(base, collection) + '/'
+            self._prefixes[key] = prefix
         return prefix
 
     def href(self, collection, ident):
@@ -145,7 +125,7 @@ class Links:
         # one value per name) and the marker replaced.
         params = dict(sorted(dict(self.params).items()))
         params['marker'] = marker
-        return '%s?%s' % (url_join(self.href_base, collection),
+        return '%s?%s' % (common.url_join(self.href_base, collection),
                           urlparse.urlencode(params))
 
 
@@ -211,29 +191,12 @@ def host_id(project_id, host):
                           ).hexdigest()
 
 
-def _load_json(text):
-    if not text:
-        return None
-    if isinstance(text, (dict, list)):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _object_data(blob):
-    if isinstance(blob, dict) and 'nova_object.data' in blob:
-        return blob['nova_object.data']
-    return blob
-
-
 def current_flavor(flavor_text):
     """The current flavor (a dict of its fields) from instance_extra."""
-    blob = _load_json(flavor_text)
+    blob = network_info.load_json(flavor_text)
     if not isinstance(blob, dict):
         return None
-    return _object_data(blob.get('cur'))
+    return network_info.object_data(blob.get('cur'))
 
 
 def flavor_view(flavor, version, links, show_extra_specs):
@@ -276,19 +239,9 @@ def image_view(image_ref, version, links, system_metadata=None):
     return image
 
 
-def _ip_version(ip):
-    version = ip.get('version')
-    if version:
-        return version
-    try:
-        return ipaddress.ip_address(ip.get('address')).version
-    except ValueError:
-        return None
-
-
 def addresses_view(network_info_text, extended=True):
     """``addresses`` from the network info cache JSON (Nova's VIF model)."""
-    vifs = _load_json(network_info_text)
+    vifs = network_info.load_json(network_info_text)
     addresses = {}
     if not isinstance(vifs, list):
         return addresses
@@ -302,7 +255,8 @@ def addresses_view(network_info_text, extended=True):
                     for fip in ip.get('floating_ips') or []]
         entries = addresses.setdefault(label, [])
         for ip in fixed + floating:
-            address = {'version': _ip_version(ip), 'addr': ip.get('address')}
+            address = {'version': network_info.ip_version(ip),
+                       'addr': ip.get('address')}
             if extended:
                 address['OS-EXT-IPS:type'] = ip.get('type')
                 address['OS-EXT-IPS-MAC:mac_addr'] = mac
@@ -317,7 +271,7 @@ def fault_view(fault, is_admin):
     admin flag (the ``context_is_admin`` rule), not a dedicated policy.
     """
     view = {'code': fault['code'],
-            'created': isotime(fault['created_at']),
+            'created': common.isotime(fault['created_at']),
             'message': fault['message']}
     if fault.get('details') and (is_admin or fault['code'] != 500):
         view['details'] = fault['details']
@@ -325,7 +279,7 @@ def fault_view(fault, is_admin):
 
 
 def trusted_certs_ids(trusted_certs_text):
-    blob = _object_data(_load_json(trusted_certs_text))
+    blob = network_info.object_data(network_info.load_json(trusted_certs_text))
     if isinstance(blob, dict) and blob.get('ids'):
         return list(blob['ids'])
     return None
@@ -354,7 +308,7 @@ def minimal_entry(inst, links, detail):
              'links': links.self_and_bookmark(COLLECTION, uuid)}
     if detail:
         entry['tenant_id'] = inst['project_id']
-        entry['created'] = isotime(inst['created_at'])
+        entry['created'] = common.isotime(inst['created_at'])
     return entry
 
 
@@ -367,12 +321,12 @@ def minimal_show(mapping, spec, version, links, show_extra_specs,
     from 2.71.
     """
     uuid = mapping['instance_uuid']
-    image = _object_data(spec.get('image')) or {}
-    flavor = _object_data(spec.get('flavor')) or {}
+    image = network_info.object_data(spec.get('image')) or {}
+    flavor = network_info.object_data(spec.get('flavor')) or {}
     view = {
         'id': uuid, 'status': 'UNKNOWN',
         'tenant_id': mapping['project_id'],
-        'created': isotime(mapping['created_at']),
+        'created': common.isotime(mapping['created_at']),
         'links': links.self_and_bookmark(COLLECTION, uuid),
         # NOTE: Nova's minimal construct allows only id and links in the
         # image (no 2.98 properties: the cell holding them is down).
@@ -396,6 +350,39 @@ def index_entry(inst, links):
             'links': links.self_and_bookmark(COLLECTION, uuid)}
 
 
+def _extended_attributes(inst, version):
+    """The ``OS-EXT-SRV-ATTR:*`` keys (admin by default)."""
+    attrs = {
+        'OS-EXT-SRV-ATTR:host': inst['host'],
+        'OS-EXT-SRV-ATTR:instance_name': INSTANCE_NAME_TEMPLATE % inst['id'],
+        'OS-EXT-SRV-ATTR:hypervisor_hostname': inst['node'],
+    }
+    if version >= (2, 3):
+        attrs.update({
+            'OS-EXT-SRV-ATTR:hostname': inst['hostname'],
+            'OS-EXT-SRV-ATTR:kernel_id': inst['kernel_id'],
+            'OS-EXT-SRV-ATTR:launch_index': inst['launch_index'],
+            'OS-EXT-SRV-ATTR:ramdisk_id': inst['ramdisk_id'],
+            'OS-EXT-SRV-ATTR:reservation_id': inst['reservation_id'],
+            'OS-EXT-SRV-ATTR:root_device_name': inst['root_device_name'],
+            'OS-EXT-SRV-ATTR:user_data': inst['user_data'],
+        })
+    return attrs
+
+
+def _volumes_attached(bdms, version):
+    """``os-extended-volumes:volumes_attached`` from the volume BDMs."""
+    volumes = []
+    for bdm in bdms:
+        if bdm['volume_id']:
+            volume = {'id': bdm['volume_id']}
+            if version >= (2, 3):
+                volume['delete_on_termination'] = bool(
+                    bdm['delete_on_termination'])
+            volumes.append(volume)
+    return volumes
+
+
 def show(inst, opts):
     """The detailed representation of one instance row."""
     if MINIMAL_KEY in inst:
@@ -414,7 +401,7 @@ def show(inst, opts):
         # NOTE: addresses are hidden while the server builds, as in Nova.
         'addresses': ({} if inst['vm_state'] == server_states.BUILDING
                       else addresses_view(inst.get('info_cache'))),
-        'created': isotime(inst['created_at']),
+        'created': common.isotime(inst['created_at']),
         'flavor': flavor_view(opts.current_flavor(inst.get('flavor')), v,
                               links, opts.show_extra_specs),
         'hostId': host_id(project_id, inst['host']),
@@ -426,13 +413,13 @@ def show(inst, opts):
         'status': status,
         'tenant_id': project_id or '',
         'user_id': inst['user_id'] or '',
-        'updated': isotime(inst['updated_at']),
+        'updated': common.isotime(inst['updated_at']),
         'OS-DCF:diskConfig': 'AUTO' if inst['auto_disk_config'] else 'MANUAL',
         'OS-EXT-AZ:availability_zone': inst['availability_zone'] or '',
         'config_drive': inst['config_drive'],
         'key_name': inst['key_name'],
-        'OS-SRV-USG:launched_at': strtime(inst['launched_at']),
-        'OS-SRV-USG:terminated_at': strtime(inst['terminated_at']),
+        'OS-SRV-USG:launched_at': common.strtime(inst['launched_at']),
+        'OS-SRV-USG:terminated_at': common.strtime(inst['terminated_at']),
         'OS-EXT-STS:task_state': inst['task_state'],
         'OS-EXT-STS:vm_state': inst['vm_state'],
         'OS-EXT-STS:power_state': inst['power_state'],
@@ -445,31 +432,9 @@ def show(inst, opts):
         server['progress'] = inst['progress']
 
     if opts.show_extended_attr:
-        server['OS-EXT-SRV-ATTR:host'] = inst['host']
-        server['OS-EXT-SRV-ATTR:instance_name'] = (
-            INSTANCE_NAME_TEMPLATE % inst['id'])
-        server['OS-EXT-SRV-ATTR:hypervisor_hostname'] = inst['node']
-        if v >= (2, 3):
-            server.update({
-                'OS-EXT-SRV-ATTR:hostname': inst['hostname'],
-                'OS-EXT-SRV-ATTR:kernel_id': inst['kernel_id'],
-                'OS-EXT-SRV-ATTR:launch_index': inst['launch_index'],
-                'OS-EXT-SRV-ATTR:ramdisk_id': inst['ramdisk_id'],
-                'OS-EXT-SRV-ATTR:reservation_id': inst['reservation_id'],
-                'OS-EXT-SRV-ATTR:root_device_name':
-                    inst['root_device_name'],
-                'OS-EXT-SRV-ATTR:user_data': inst['user_data'],
-            })
-
-    volumes = []
-    for bdm in opts.bdms.get(uuid, ()):
-        if bdm['volume_id']:
-            volume = {'id': bdm['volume_id']}
-            if v >= (2, 3):
-                volume['delete_on_termination'] = bool(
-                    bdm['delete_on_termination'])
-            volumes.append(volume)
-    server['os-extended-volumes:volumes_attached'] = volumes
+        server.update(_extended_attributes(inst, v))
+    server['os-extended-volumes:volumes_attached'] = _volumes_attached(
+        opts.bdms.get(uuid, ()), v)
 
     if v >= (2, 9):
         server['locked'] = bool(inst['locked_by'])

@@ -12,7 +12,7 @@
 
 """The os-services representation (pure functions on service rows)."""
 
-from nova_faults.api.views import servers as server_views
+from nova_faults.api.views import common
 
 
 def service_detail(service, version, state_up, zone, with_forced_down):
@@ -29,7 +29,7 @@ def service_detail(service, version, state_up, zone, with_forced_down):
         'zone': zone,
         'status': 'disabled' if service['disabled'] else 'enabled',
         'state': 'up' if state_up else 'down',
-        'updated_at': server_views.strtime(service['updated_at']),
+        'updated_at': common.strtime(service['updated_at']),
         'disabled_reason': service['disabled_reason'],
     }
     if with_forced_down:

@@ -37,7 +37,8 @@ import fixtures
 from oslo_utils import timeutils
 
 from nova_faults.api import router
-from nova_faults.db import api as db_api
+from nova_faults.db import actions as db_actions
+from nova_faults.db import services as db_services
 from nova_faults import policy
 from nova_faults.tests.functional import base
 from nova_faults.tests.functional import servers_base
@@ -80,7 +81,7 @@ class PolicyTestCase(servers_base.ServersTestCase):
         self.make_service(0, 'compute1')
         self.compute2 = self.make_service(0, 'compute2')
         self.make_service(0, 'stale1', age=3600)
-        self.compute1 = db_api.service_get_by_host_and_binary(
+        self.compute1 = db_services.service_get_by_host_and_binary(
             self.cell_ctx(self.cell(0)), 'compute1', 'nova-compute')
         self.server = self.make_server(
             0, host='compute1', vm_state='error',
@@ -95,13 +96,13 @@ class PolicyTestCase(servers_base.ServersTestCase):
         start = timeutils.utcnow() - datetime.timedelta(minutes=5)
         common = {'instance_uuid': self.server['uuid'],
                   'request_id': self.request_id}
-        db_api.action_start(ctx, dict(
+        db_actions.action_start(ctx, dict(
             common, action='resize', user_id='demo', project_id=PROJECT,
             start_time=start, updated_at=start))
-        db_api.action_event_start(ctx, dict(
+        db_actions.action_event_start(ctx, dict(
             common, event='cold_migrate', start_time=start,
             host='compute1'))
-        db_api.action_event_finish(ctx, dict(
+        db_actions.action_event_finish(ctx, dict(
             common, event='cold_migrate', result='Error',
             finish_time=start + datetime.timedelta(seconds=2),
             traceback=TRACEBACK, details=DETAILS))

@@ -27,6 +27,11 @@ from oslo_utils import timeutils
 from nova_faults import cells
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
+from nova_faults.db import faults as db_faults
+from nova_faults.db import instances as db_instances
+from nova_faults.db import mappings as db_mappings
+from nova_faults.db import request_specs as db_request_specs
+from nova_faults.db import services as db_services
 from nova_faults.tests.functional import base
 
 PROJECT = base.PROJECT_ID
@@ -104,7 +109,7 @@ class ServersTestCase(base.APITestCase):
         self.addCleanup(cells.reset)
         self.admin_ctx = nf_context.get_admin_context()
         self.admin_ctx.api_db = db_api.get_api_context_manager(self.conf)
-        self.cells = db_api.cell_mapping_get_all(self.admin_ctx)
+        self.cells = db_mappings.cell_mapping_get_all(self.admin_ctx)
         self._clock = timeutils.utcnow().replace(microsecond=0) - \
             datetime.timedelta(hours=1)
         self._serial = 0
@@ -158,8 +163,8 @@ class ServersTestCase(base.APITestCase):
             'network_info': network_info(),
         }
         row.update(values)
-        inst = db_api.instance_create(ctx, row)
-        db_api.instance_mapping_create(self.admin_ctx, {
+        inst = db_instances.instance_create(ctx, row)
+        db_mappings.instance_mapping_create(self.admin_ctx, {
             'instance_uuid': inst['uuid'], 'cell_uuid': cell_mapping['uuid'],
             'project_id': project_id, 'user_id': user_id})
         if fault:
@@ -168,19 +173,19 @@ class ServersTestCase(base.APITestCase):
                             'host': row['host'],
                             'created_at': self.next_time()}
             fault_values.update(fault)
-            db_api.instance_fault_create(ctx, fault_values)
+            db_faults.instance_fault_create(ctx, fault_values)
         for volume_id, dot in volumes:
-            db_api.block_device_mapping_create(ctx, {
+            db_instances.block_device_mapping_create(ctx, {
                 'instance_uuid': inst['uuid'], 'volume_id': volume_id,
                 'source_type': 'volume', 'destination_type': 'volume',
                 'delete_on_termination': dot, 'deleted': 0})
         if spec is not None:
-            db_api.request_spec_create(self.admin_ctx, inst['uuid'],
-                                       json.dumps({
-                                           'nova_object.name': 'RequestSpec',
-                                           'nova_object.data': spec}))
+            db_request_specs.request_spec_create(
+                self.admin_ctx, inst['uuid'], json.dumps({
+                    'nova_object.name': 'RequestSpec',
+                    'nova_object.data': spec}))
         if group is not None:
-            db_api.instance_group_create(
+            db_request_specs.instance_group_create(
                 self.admin_ctx, {'uuid': group, 'project_id': project_id,
                                  'user_id': user_id, 'name': 'g'},
                 policy='affinity', members=[inst['uuid']])
@@ -267,10 +272,10 @@ class ServersTestCase(base.APITestCase):
                'updated_at': now - datetime.timedelta(seconds=age),
                'last_seen_up': now - datetime.timedelta(seconds=age)}
         row.update(values)
-        service = db_api.service_create(self.cell_ctx(cell_mapping), row)
+        service = db_services.service_create(self.cell_ctx(cell_mapping), row)
         if map_host and binary == 'nova-compute':
-            db_api.host_mapping_create(self.admin_ctx, host,
-                                       cell_mapping['uuid'])
+            db_mappings.host_mapping_create(self.admin_ctx, host,
+                                            cell_mapping['uuid'])
         return service
 
     # -- requests -----------------------------------------------------------

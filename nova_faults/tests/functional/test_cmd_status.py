@@ -33,6 +33,7 @@ import testtools
 from nova_faults import cells
 from nova_faults.cmd import status
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
 from nova_faults.db import migrations
 from nova_faults.db import models
 from nova_faults import policy
@@ -157,7 +158,7 @@ class DatabaseChecksTest(StatusTestBase):
         self.assertEqual([], os.listdir(os.path.join(self.tmp, 'new')))
 
     def test_unreachable_cell_is_a_failure(self):
-        db_api.cell_mapping_create(self.deployment.admin_context(), {
+        db_mappings.cell_mapping_create(self.deployment.admin_context(), {
             'name': 'lost', 'transport_url': 'none:///', 'disabled': False,
             'database_connection':
                 'postgresql+psycopg://nf:s3cret@127.0.0.1:1/cell9'})
@@ -170,7 +171,7 @@ class DatabaseChecksTest(StatusTestBase):
 
     def test_cell_not_synced_is_a_failure(self):
         url = db_api.sqlite_url(self.conf, 'cell_new.sqlite')
-        db_api.cell_mapping_create(self.deployment.admin_context(), {
+        db_mappings.cell_mapping_create(self.deployment.admin_context(), {
             'name': 'new', 'transport_url': 'none:///', 'disabled': False,
             'database_connection': url})
         result = self.check('_check_cells')
@@ -180,7 +181,7 @@ class DatabaseChecksTest(StatusTestBase):
 
     def test_hung_cell_is_reported_after_the_cell_timeout(self):
         port = self.hung_listener()
-        db_api.cell_mapping_create(self.deployment.admin_context(), {
+        db_mappings.cell_mapping_create(self.deployment.admin_context(), {
             'name': 'hung', 'transport_url': 'none:///', 'disabled': False,
             'database_connection':
                 'mysql+pymysql://root@127.0.0.1:%d/cell9' % port})
@@ -287,7 +288,7 @@ class CommandTest(StatusTestBase):
 
     def test_hung_cell_does_not_keep_the_command_running(self):
         port = self.hung_listener()
-        db_api.cell_mapping_create(self.deployment.admin_context(), {
+        db_mappings.cell_mapping_create(self.deployment.admin_context(), {
             'name': 'hung', 'transport_url': 'none:///', 'disabled': False,
             'database_connection':
                 'postgresql+psycopg://nf:s3cret@127.0.0.1:%d/cell9' % port})

@@ -38,6 +38,7 @@ import testtools
 
 from nova_faults.api import deploy
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
 from nova_faults import policy
 from nova_faults import recording
 from nova_faults.tests.functional import base
@@ -186,7 +187,7 @@ class TestCellRestart(servers_base.ServersTestCase):
         url = self.pg.create_database('nf_restart_cell', tree='main')
         self.cell2 = nf_fixtures.add_cell(self.deployment, url)
         self.addCleanup(db_api.dispose, url)
-        self.cells = db_api.cell_mapping_get_all(self.admin_ctx)
+        self.cells = db_mappings.cell_mapping_get_all(self.admin_ctx)
         self.here = self.make_server(cell=0, project_id=base.PROJECT_ID)
         # A request spec: what a 2.69 show of a down cell's server reads.
         self.there = self.make_server(

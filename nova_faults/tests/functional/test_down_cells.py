@@ -30,6 +30,8 @@ import uuid as uuidlib
 
 from nova_faults import cells
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
+from nova_faults.db import request_specs as db_request_specs
 from nova_faults.tests import fixtures as nf_fixtures
 from nova_faults.tests.functional import servers_base as sb
 
@@ -59,13 +61,13 @@ class DownCellMixin:
     def lost_server(self, cell, project=sb.PROJECT, queued=False,
                     with_spec=True, **spec_kwargs):
         uuid = str(uuidlib.uuid4())
-        db_api.instance_mapping_create(self.admin_ctx, {
+        db_mappings.instance_mapping_create(self.admin_ctx, {
             'instance_uuid': uuid, 'cell_uuid': cell['uuid'],
             'project_id': project, 'user_id': 'demo',
             'queued_for_delete': queued})
         if with_spec:
-            db_api.request_spec_create(self.admin_ctx, uuid,
-                                       spec(**spec_kwargs))
+            db_request_specs.request_spec_create(self.admin_ctx, uuid,
+                                                 spec(**spec_kwargs))
         return uuid
 
     def ids(self, resp):
@@ -90,7 +92,7 @@ class SQLiteDownCellTest(DownCellMixin, sb.ServersTestCase):
 
     def setUp(self):
         super().setUp()
-        self.down = db_api.cell_mapping_create(self.admin_ctx, {
+        self.down = db_mappings.cell_mapping_create(self.admin_ctx, {
             'name': 'down', 'transport_url': 'none:///',
             'database_connection':
                 'sqlite:///' + self.state_path + '/missing/dir/cell.sqlite'})
@@ -103,10 +105,10 @@ class SQLiteDownCellTest(DownCellMixin, sb.ServersTestCase):
         self.lost_other = self.lost_server(self.down, project=sb.OTHER)
         self.queued = self.lost_server(self.down, queued=True)
         self.make_service(0, host='up-host')
-        db_api.host_mapping_create(self.admin_ctx, 'down-host1',
-                                   self.down['uuid'])
-        db_api.host_mapping_create(self.admin_ctx, 'down-host2',
-                                   self.down['uuid'])
+        db_mappings.host_mapping_create(self.admin_ctx, 'down-host1',
+                                        self.down['uuid'])
+        db_mappings.host_mapping_create(self.admin_ctx, 'down-host2',
+                                        self.down['uuid'])
         self.mine_up = [s['uuid'] for s in reversed(self.up)]
 
     def test_minimal_records_first(self):
@@ -201,7 +203,7 @@ class SQLiteDownCellTest(DownCellMixin, sb.ServersTestCase):
 
     def test_show(self):
         group = str(uuidlib.uuid4())
-        db_api.instance_group_create(
+        db_request_specs.instance_group_create(
             self.admin_ctx, {'uuid': group, 'project_id': sb.PROJECT,
                              'user_id': 'demo', 'name': 'g'},
             policy='anti-affinity', members=[self.lost[0]])
@@ -336,7 +338,7 @@ class RealServersDownCellTest(DownCellMixin, sb.ServersTestCase):
             self.deployment.cells[0]['database_connection']), 'wrong-pg',
             tree=None)
         self.addCleanup(db_api.dispose)
-        self.cells = db_api.cell_mapping_get_all(self.admin_ctx)
+        self.cells = db_mappings.cell_mapping_get_all(self.admin_ctx)
         by_name = {cell['name']: cell for cell in self.cells}
         self.servers = {}
         for name in ('cell1', 'cell2', 'private-pg', 'private-maria'):
@@ -346,8 +348,8 @@ class RealServersDownCellTest(DownCellMixin, sb.ServersTestCase):
             self.make_service(by_name[name], host='host-' + name)
         for name in ('hung', 'wrong', 'wrong-pg'):
             self.servers[name] = self.lost_server(by_name[name])
-            db_api.host_mapping_create(self.admin_ctx, 'host-' + name,
-                                       by_name[name]['uuid'])
+            db_mappings.host_mapping_create(self.admin_ctx, 'host-' + name,
+                                            by_name[name]['uuid'])
         self.always_down = {self.servers[n] for n in ('hung', 'wrong',
                                                       'wrong-pg')}
 

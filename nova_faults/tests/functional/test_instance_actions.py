@@ -30,9 +30,10 @@ from oslo_utils import uuidutils
 
 from nova_faults import cells
 from nova_faults.db import api as db_api
+from nova_faults.db import instances as db_instances
 from nova_faults.db import models
 from nova_faults import exception
-from nova_faults import objects
+from nova_faults.objects import instance_action
 from nova_faults import policy
 from nova_faults import recording
 from nova_faults.tests.functional import base
@@ -626,7 +627,7 @@ class InstanceActionsTestMixin:
 
     def test_deleted_server(self):
         ctx = self.deployment.cell_context(self.cell_index)
-        db_api.instance_destroy(ctx, self.server_id)
+        db_instances.instance_destroy(ctx, self.server_id)
         for persona in (OWNER, ADMIN):
             for version in ('2.1', '2.20'):
                 resp = self.list_actions(persona, version, status=404)
@@ -758,14 +759,15 @@ class InstanceActionsTestMixin:
         self.conf.set_override('cell_timeout', 1, group='api')
         release = threading.Event()
         self.addCleanup(release.set)
-        real = objects.InstanceActionList.get_by_instance_uuid
+        real = instance_action.InstanceActionList.get_by_instance_uuid
 
-        def hang(*args, **kwargs):
+        def hang(cls, *args, **kwargs):
+            # MonkeyPatch keeps it a classmethod (cls is the class).
             release.wait(10)
             return real(*args, **kwargs)
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_faults.objects.InstanceActionList.get_by_instance_uuid',
-            hang))
+            'nova_faults.objects.instance_action.InstanceActionList.'
+            'get_by_instance_uuid', hang))
         resp = self.get(self.actions_url(), OWNER, '2.84')
         message = self.assertFault(resp, 503, 'serviceUnavailable')
         self.assertIn(self.cell['uuid'], message)

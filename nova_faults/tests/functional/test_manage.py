@@ -29,6 +29,7 @@ import testtools
 from nova_faults.cmd import manage
 from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
 from nova_faults.db import migration
 from nova_faults.db import migrations
 from nova_faults.tests import fixtures as nf_fixtures
@@ -202,7 +203,7 @@ class EmbeddedDefaultTestCase(testtools.TestCase):
             state, 'nova_faults_api.sqlite'), api_url)
         ctx = nf_context.get_admin_context()
         ctx.api_db = db_api.get_api_context_manager(conf)
-        cells = db_api.cell_mapping_get_all(ctx)
+        cells = db_mappings.cell_mapping_get_all(ctx)
         self.assertEqual(['cell1'], [c['name'] for c in cells])
         self.assertEqual('sqlite:///' + os.path.join(
             state, 'nova_faults_cell1.sqlite'),

@@ -32,6 +32,9 @@ import kombu
 from oslo_utils import uuidutils
 import testtools
 
+from nova_faults.db import actions as db_actions
+from nova_faults.db import api as db_api
+from nova_faults.db import faults as db_faults
 from nova_faults import exception
 from nova_faults import notifications
 from nova_faults import recording
@@ -208,15 +211,14 @@ class TestBusDown(NotificationsTestCase):
                            retry=0)
         logs = self.useFixture(fixtures.FakeLogger(level=40))
         ctx, instance = self.record_failed_resize()
-        from nova_faults.db import api as db_api
         cell_ctx = self.deployment.cell_context(0, ctx)
-        action = db_api.action_get_by_request_id(
+        action = db_actions.action_get_by_request_id(
             cell_ctx, instance['uuid'], ctx.request_id)
         self.assertEqual('Error', action['message'])
-        (event,) = db_api.action_events_get(cell_ctx, action['id'])
+        (event,) = db_actions.action_events_get(cell_ctx, action['id'])
         self.assertEqual('Error', event['result'])
-        faults = db_api.instance_fault_get_by_instance_uuids(
-            cell_ctx, [instance['uuid']])
-        self.assertEqual(1, len(faults[instance['uuid']]))
+        with db_api.cell_reader(cell_ctx) as conn:
+            faults = db_faults.latest_faults(conn, [instance['uuid']])
+        self.assertIn('No valid host', faults[instance['uuid']]['message'])
         # oslo.messaging logged that it could not deliver.
         self.assertTrue(logs.output, 'no error logged')

@@ -25,6 +25,10 @@ import urllib.parse
 from oslo_policy import policy as oslo_policy
 from oslo_utils import timeutils
 
+from nova_faults.db import faults as db_faults
+from nova_faults.db import instances as db_instances
+from nova_faults.db import mappings as db_mappings
+from nova_faults.db import request_specs as db_request_specs
 from nova_faults import policy
 from nova_faults.tests import fixtures as nf_fixtures
 from nova_faults.tests.functional import servers_base as sb
@@ -271,8 +275,7 @@ class ServersTestMixin:
         ctx = self.cell_ctx(self.cell(1))
         err2 = self.make_server(1, vm_state='error', fault={
             'code': 404, 'message': 'old', 'details': 'x'})
-        from nova_faults.db import api as db_api
-        newest = db_api.instance_fault_create(ctx, {
+        newest = db_faults.instance_fault_create(ctx, {
             'instance_uuid': err2['uuid'], 'code': 404,
             'message': 'Image not found', 'details': 'image abc',
             'host': 'compute2'})
@@ -307,9 +310,8 @@ class ServersTestMixin:
     def test_deleted_server_fault_for_admin(self):
         server = self.make_server(0, vm_state='error',
                                   fault={'details': 'tb'})
-        from nova_faults.db import api as db_api
         ctx = self.cell_ctx(self.cell(0))
-        db_api.instance_destroy(ctx, server['uuid'])
+        db_instances.instance_destroy(ctx, server['uuid'])
         resp = self.admin_get('/servers/detail?deleted=true')
         servers = resp.json['servers']
         self.assertEqual(['DELETED'], [s['status'] for s in servers])
@@ -532,10 +534,10 @@ class ServersTestMixin:
         self.assertEqual({'servers': []}, u('/servers?limit=0').json)
 
     def test_deleted_and_changes_since(self):
-        from nova_faults.db import api as db_api
         keep = self.make_server(0)
         gone = self.make_server(1)
-        db_api.instance_destroy(self.cell_ctx(self.cell(1)), gone['uuid'])
+        db_instances.instance_destroy(
+            self.cell_ctx(self.cell(1)), gone['uuid'])
         u, ad = self.user_get, self.admin_get
         self.assertEqual({keep['uuid']}, self._ids(u('/servers')))
         # deleted is not a user filter: silently ignored
@@ -672,8 +674,7 @@ class SQLiteServersTest(ServersTestMixin, sb.ServersTestCase):
 
     def _down_cell(self):
         from nova_faults import cells
-        from nova_faults.db import api as db_api
-        down = db_api.cell_mapping_create(self.admin_ctx, {
+        down = db_mappings.cell_mapping_create(self.admin_ctx, {
             'name': 'down', 'transport_url': 'none:///',
             'database_connection':
                 'mysql+pymysql://nobody:secret@127.0.0.1:1/nova'})
@@ -683,9 +684,8 @@ class SQLiteServersTest(ServersTestMixin, sb.ServersTestCase):
     def test_down_cell_skipped_or_503(self):
         up = self.make_server(0)
         down = self._down_cell()
-        from nova_faults.db import api as db_api
         lost = '3f0d4d6c-1111-4c1e-9a53-0c6a4f2b7e01'
-        db_api.instance_mapping_create(self.admin_ctx, {
+        db_mappings.instance_mapping_create(self.admin_ctx, {
             'instance_uuid': lost, 'cell_uuid': down['uuid'],
             'project_id': sb.PROJECT, 'user_id': 'demo'})
         # skipped by default (logged), below and at 2.69 with paging
@@ -717,9 +717,8 @@ class DownCellMinimalTest(sb.ServersTestCase):
     def setUp(self):
         super().setUp()
         from nova_faults import cells
-        from nova_faults.db import api as db_api
         self.up = self.make_server(0)
-        self.down = db_api.cell_mapping_create(self.admin_ctx, {
+        self.down = db_mappings.cell_mapping_create(self.admin_ctx, {
             'name': 'down', 'transport_url': 'none:///',
             'database_connection':
                 'mysql+pymysql://nobody:secret@127.0.0.1:1/nova'})
@@ -729,7 +728,7 @@ class DownCellMinimalTest(sb.ServersTestCase):
                                       ('other', sb.OTHER, False),
                                       ('queued', sb.PROJECT, True)):
             uuid = '3f0d4d6c-1111-4c1e-9a53-0c6a4f2b7e0%d' % len(self.lost)
-            db_api.instance_mapping_create(self.admin_ctx, {
+            db_mappings.instance_mapping_create(self.admin_ctx, {
                 'instance_uuid': uuid, 'cell_uuid': self.down['uuid'],
                 'project_id': project, 'user_id': 'demo',
                 'queued_for_delete': queued})
@@ -739,8 +738,8 @@ class DownCellMinimalTest(sb.ServersTestCase):
             'flavor': json.loads(sb.flavor_json(
                 extra_specs={'a': 'b'}))['cur'],
             'availability_zone': None, 'user_id': 'demo'}}
-        db_api.request_spec_create(self.admin_ctx, self.lost['mine'],
-                                   json.dumps(spec))
+        db_request_specs.request_spec_create(self.admin_ctx, self.lost['mine'],
+                                             json.dumps(spec))
 
     def ids(self, resp):
         self.assertEqual(200, resp.status_int, resp.text)

@@ -17,7 +17,8 @@ success bodies are validated with tempest's services schemas.
 """
 
 from nova_faults import cells
-from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
+from nova_faults.db import services as db_services
 from nova_faults import exception
 from nova_faults import servicegroup
 from nova_faults.tests.functional import servers_base as sb
@@ -105,7 +106,7 @@ class ServicesTestMixin:
 
     def test_state_follows_forced_down_and_heartbeat(self):
         ctx = self.cell_ctx(self.cell(0))
-        db_api.service_update(ctx, self.c1['id'], {'forced_down': True})
+        db_services.service_update(ctx, self.c1['id'], {'forced_down': True})
         resp = self.list('2.11', '?binary=nova-compute&host=host1')
         service = resp.json['services'][0]
         self.assertEqual(('down', True), (service['state'],
@@ -135,8 +136,8 @@ class ServicesTestMixin:
         self.assertEqual(1, first['report_count'])
         beat.start()
         beat.stop(timeout=10)
-        row = db_api.service_get_by_host_and_binary(ctx, 'host8',
-                                                    'nova-compute')
+        row = db_services.service_get_by_host_and_binary(ctx, 'host8',
+                                                         'nova-compute')
         self.assertGreaterEqual(row['report_count'], 2)
         # a failing database is logged, not raised
         broken = servicegroup.Heartbeat(object(), self.conf, 'nova-compute')
@@ -144,11 +145,12 @@ class ServicesTestMixin:
         self.assertTrue(broken.disconnected)
 
     def test_down_cell(self):
-        down = db_api.cell_mapping_create(self.admin_ctx, {
+        down = db_mappings.cell_mapping_create(self.admin_ctx, {
             'name': 'down', 'transport_url': 'none:///',
             'database_connection':
                 'mysql+pymysql://nobody:secret@127.0.0.1:1/nova'})
-        db_api.host_mapping_create(self.admin_ctx, 'lost-host', down['uuid'])
+        db_mappings.host_mapping_create(
+            self.admin_ctx, 'lost-host', down['uuid'])
         cells.reset_cache()
         resp = self.list('2.68')
         self.assertEqual(4, len(resp.json['services']))
@@ -218,8 +220,8 @@ class ServicesTestMixin:
         self.assertFault(self.put('enable', {
             'host': 'nowhere', 'binary': 'nova-compute'}), 404,
             'itemNotFound', "Host 'nowhere' is not mapped to any cell")
-        db_api.host_mapping_create(self.admin_ctx, 'bare',
-                                   self.cell(0)['uuid'])
+        db_mappings.host_mapping_create(self.admin_ctx, 'bare',
+                                        self.cell(0)['uuid'])
         self.assertFault(self.put('enable', {
             'host': 'bare', 'binary': 'nova-compute'}), 404,
             'itemNotFound', 'Could not find binary nova-compute on host '
@@ -313,7 +315,7 @@ class ServicesTestMixin:
         self.assertEqual(204, resp.status_int, resp.text)
         self.assertEqual(b'', resp.body)
         self.assertRaises(exception.HostMappingNotFound,
-                          db_api.host_mapping_get_by_host,
+                          db_mappings.host_mapping_get_by_host,
                           self.admin_ctx, 'host2')
         resp = self.list('2.53')
         self.assertNotIn(self.c2['uuid'],

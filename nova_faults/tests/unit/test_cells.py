@@ -18,7 +18,12 @@ import testtools
 
 from nova_faults import cells
 from nova_faults.db import api as db_api
+from nova_faults.db import instances as db_instances
+from nova_faults.db import mappings as db_mappings
+from nova_faults.db import services as db_services
 from nova_faults import exception
+from nova_faults.objects import instance as instance_obj
+from nova_faults.objects import service as service_obj
 from nova_faults.tests import fixtures as nf_fixtures
 
 
@@ -56,11 +61,11 @@ class CellsTestCase(testtools.TestCase):
             self.assertIs(db_api.get_context_manager(
                 self.deployment.conf, self.cell2['database_connection']),
                 cctx.cell)
-            instance = db_api.instance_create(cctx, {'project_id': 'p'})
+            instance = db_instances.instance_create(cctx, {'project_id': 'p'})
         self.assertIsNone(self.ctx.cell)
         with cells.target_cell(self.ctx, self.cell1) as cctx:
             self.assertRaises(exception.InstanceNotFound,
-                              db_api.instance_get_by_uuid, cctx,
+                              instance_obj.Instance.get_by_uuid, cctx,
                               instance['uuid'])
 
     def test_results(self):
@@ -72,10 +77,10 @@ class CellsTestCase(testtools.TestCase):
         self.assertFalse(any(cells.is_failure(r) for r in results.values()))
 
     def test_real_queries(self):
-        self.deployment.create_instance(cell=1)
+        self.deployment.create_service(host='c2', cell=1)
         results = cells.scatter_gather(
             self.ctx, self.deployment.cells,
-            db_api.instance_get_all_by_filters_sort, {})
+            service_obj.ServiceList.get_all)
         self.assertEqual(0, len(results[self.cell1['uuid']]))
         self.assertEqual(1, len(results[self.cell2['uuid']]))
 
@@ -130,7 +135,7 @@ class CellsTestCase(testtools.TestCase):
                    database_connection='mysql+pymysql://u:pw@'
                                        '127.0.0.1:1/none')
         results = cells.scatter_gather(
-            self.ctx, [bad], db_api.service_get_all, timeout=30)
+            self.ctx, [bad], db_services.service_get_all, timeout=30)
         result = results[bad['uuid']]
         self.assertTrue(cells.is_failure(result))
         self.assertNotIn('pw', cells.failure_reason(result))
@@ -153,7 +158,7 @@ class CellsTestCase(testtools.TestCase):
         self.assertEqual(2, len(cells.get_cell_mappings(self.ctx, conf)))
         self.deployment.create_cell()  # resets the cache itself
         self.assertEqual(3, len(cells.get_cell_mappings(self.ctx, conf)))
-        db_api.cell_mapping_create(self.ctx, {
+        db_mappings.cell_mapping_create(self.ctx, {
             'name': 'cell4', 'database_connection': 'sqlite://'})
         self.assertEqual(3, len(cells.get_cell_mappings(self.ctx, conf)))
         self.assertEqual(4, len(cells.get_cell_mappings(

@@ -14,19 +14,20 @@
 
 import testtools
 
+from nova_faults.api import server_query
 from nova_faults import exception
-from nova_faults import instance_list
+from nova_faults.objects import instance_list
 
 
 class MergeTest(testtools.TestCase):
 
     def test_sort_params(self):
         self.assertEqual((['created_at', 'uuid'], ['desc', 'asc']),
-                         instance_list.sort_params(['created_at'], ['desc']))
+                         server_query.sort_params(['created_at'], ['desc']))
         self.assertEqual((['created_at', 'id', 'uuid'],
                           ['desc', 'desc', 'asc']),
-                         instance_list.sort_params([], []))
-        self.assertRaises(exception.InvalidInput, instance_list.sort_params,
+                         server_query.sort_params([], []))
+        self.assertRaises(exception.InvalidInput, server_query.sort_params,
                           ['host'], ['up'])
 
     def test_merge_with_nulls_and_desc(self):
@@ -46,9 +47,9 @@ class MergeTest(testtools.TestCase):
         # NOTE: Nova appends uuid/asc even with fewer directions than keys.
         self.assertEqual((['display_name', 'host', 'uuid'],
                           ['asc', 'asc', 'asc']),
-                         instance_list.sort_params(['display_name', 'host'],
-                                                   ['asc']))
-        self.assertRaises(exception.InvalidInput, instance_list.sort_params,
+                         server_query.sort_params(['display_name', 'host'],
+                                                  ['asc']))
+        self.assertRaises(exception.InvalidInput, server_query.sort_params,
                           ['display_name'], ['asc', 'desc', 'asc'])
 
     def test_merge_limit_and_mixed_types(self):

@@ -29,6 +29,7 @@ import testtools
 
 from nova_faults import conf as nf_conf
 from nova_faults import context as nf_context
+from nova_faults.db import actions as db_actions
 from nova_faults.db import api as db_api
 from nova_faults.db import models
 from nova_faults import exception
@@ -257,11 +258,11 @@ class NoopTestCase(NotificationTestCase):
         recorder = recording.Recorder(self.conf)
         self.assertRaises(NoValidHost, self._fail, recorder)
         self.assertEqual([], transport.mock.call_args_list)
-        (event,) = db_api.action_events_get(self.ctx, self._action_id())
+        (event,) = db_actions.action_events_get(self.ctx, self._action_id())
         self.assertEqual('Error', event['result'])
 
     def _action_id(self):
-        return db_api.action_get_by_request_id(
+        return db_actions.action_get_by_request_id(
             self.ctx, self.instance, self.ctx.request_id)['id']
 
     def _fail(self, recorder):
@@ -403,7 +404,7 @@ class FailureTestCase(NotificationTestCase):
         fault = recorder.add_instance_fault_from_exc(
             self.ctx, self.instance, exc)
         self.assertEqual(500, fault['code'])
-        action = db_api.action_get_by_request_id(
+        action = db_actions.action_get_by_request_id(
             self.ctx, self.instance, self.ctx.request_id)
         self.assertEqual('Error', action['message'])
         self.assertIn('Failed to send the instance.action_event.error',

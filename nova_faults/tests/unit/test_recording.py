@@ -23,6 +23,7 @@ import testtools
 
 from nova_faults import conf as nf_conf
 from nova_faults import context as nf_context
+from nova_faults.db import actions as db_actions
 from nova_faults.db import api as db_api
 from nova_faults.db import models
 from nova_faults import exception
@@ -467,7 +468,7 @@ class DeadlockTestCase(RecordingTestCase):
     def setUp(self):
         super().setUp()
         self.useFixture(fixtures.MockPatch('oslo_db.api.time.sleep'))
-        real = db_api._event_action
+        real = db_actions._event_action
         self.calls = []
 
         def flaky(conn, ctx, values):
@@ -476,7 +477,7 @@ class DeadlockTestCase(RecordingTestCase):
                 raise db_exc.DBDeadlock()
             return real(conn, ctx, values)
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_faults.db.api._event_action', flaky))
+            'nova_faults.db.actions._event_action', flaky))
 
     def test_retried(self):
         with recording.EventReporter(self.ctx, 'x', 'h', self.instance):

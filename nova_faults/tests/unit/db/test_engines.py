@@ -19,6 +19,8 @@ import fixtures
 import testtools
 
 from nova_faults.db import api as db_api
+from nova_faults.db import mappings as db_mappings
+from nova_faults.db import services as db_services
 from nova_faults import exception
 from nova_faults.tests import fixtures as nf_fixtures
 
@@ -88,7 +90,7 @@ class EnginesTestCase(testtools.TestCase):
     def test_context_without_database(self):
         from nova_faults import context as nf_context
         ctx = nf_context.get_admin_context()
-        self.assertRaises(exception.ConfigInvalid, db_api.service_get_all,
+        self.assertRaises(exception.ConfigInvalid, db_services.service_get_all,
                           ctx)
         self.assertRaises(exception.ConfigInvalid,
-                          db_api.cell_mapping_get_all, ctx)
+                          db_mappings.cell_mapping_get_all, ctx)
