@@ -292,22 +292,17 @@ def _relevant(record, interest):
             or any(m in interest for m in record.mentions))
 
 
-def _build(request_id, records, interest, passes, srcs, since, until):
-    for i, r in enumerate(records):
-        r.index = i
-    ids = {}
+def _info(ids, rid):
+    return ids.setdefault(rid, {
+        'roles': set(), 'services': [], 'global_ids': set(), 'records': 0})
 
-    def info(rid):
-        return ids.setdefault(rid, {
-            'roles': set(), 'services': [], 'global_ids': set(),
-            'records': 0})
 
-    info(request_id)['roles'].add('queried')
+def _collect_ids(records, interest, ids, parents):
+    """Fill ``ids`` and ``parents`` from the records; the memberships."""
     memberships = {}
-    parents = {}
     for r in records:
         if r.local_id:
-            entry = info(r.local_id)
+            entry = _info(ids, r.local_id)
             entry['roles'].add('local')
             entry['records'] += 1
             where = (r.service, r.host)
@@ -316,13 +311,18 @@ def _build(request_id, records, interest, passes, srcs, since, until):
             if r.global_id:
                 entry['global_ids'].add(r.global_id)
         if r.global_id:
-            info(r.global_id)['roles'].add('global')
+            _info(ids, r.global_id)['roles'].add('global')
             if r.local_id != r.global_id:
-                info(r.global_id)['records'] += 1
+                _info(ids, r.global_id)['records'] += 1
             if r.local_id and r.global_id != r.local_id:
                 memberships.setdefault((r.global_id, r.local_id), r)
             if r.local_id in interest and r.global_id not in interest:
                 parents.setdefault(r.global_id, set()).add('global')
+    return memberships
+
+
+def _collect_calls(records, interest, parents):
+    """The calls between requests, keyed by (caller, callee, source)."""
     calls = {}
     for r in records:
         caller = r.local_id
@@ -343,17 +343,11 @@ def _build(request_id, records, interest, passes, srcs, since, until):
             if (callee in interest and caller is not None
                     and caller not in interest):
                 parents.setdefault(caller, set()).add('caller')
-    nodes = interest | set(parents)
-    calls = [c for c in calls.values()
-             if c.callee in nodes and (c.caller is None or c.caller in nodes)]
-    for call in calls:
-        info(call.callee)['roles'].add('callee')
-    for rid in list(ids):
-        if rid not in nodes:
-            del ids[rid]
-    for rid in parents:
-        info(rid)['roles'].add('parent')
-    memberships = [k for k in memberships if k[1] in interest]
+    return calls
+
+
+def _groups(records):
+    """The records grouped by (service, host), in order of appearance."""
     groups = {}
     for r in records:
         group = groups.get((r.service, r.host))
@@ -363,6 +357,29 @@ def _build(request_id, records, interest, passes, srcs, since, until):
         group.records.append(r)
         if r.file not in group.files:
             group.files.append(r.file)
+    return groups
+
+
+def _build(request_id, records, interest, passes, srcs, since, until):
+    for i, r in enumerate(records):
+        r.index = i
+    ids = {}
+    _info(ids, request_id)['roles'].add('queried')
+    parents = {}
+    memberships = _collect_ids(records, interest, ids, parents)
+    calls = _collect_calls(records, interest, parents)
+    nodes = interest | set(parents)
+    calls = [c for c in calls.values()
+             if c.callee in nodes and (c.caller is None or c.caller in nodes)]
+    for call in calls:
+        _info(ids, call.callee)['roles'].add('callee')
+    for rid in list(ids):
+        if rid not in nodes:
+            del ids[rid]
+    for rid in parents:
+        _info(ids, rid)['roles'].add('parent')
+    memberships = [k for k in memberships if k[1] in interest]
+    groups = _groups(records)
     errors = [r for r in records if r.is_error]
     timed_errors = [r for r in errors if r.time is not None]
     first_error = (timed_errors or errors or [None])[0]

@@ -169,14 +169,19 @@ def _display(record, raw):
     return head, [parser.continuation_text(x) for x in record.after]
 
 
-def render_tree(trace, color=False, unicode=True, raw=False):
-    """The trace as text for a terminal; ``raw`` keeps lines as logged."""
-    paint = _Painter(color)
-    branch, last, pipe, blank = (
-        ('\u251c\u2500 ', '\u2514\u2500 ', '\u2502  ', '   ')
-        if unicode else ('|- ', '`- ', '|  ', '   '))
-    arrow = '\u2192' if unicode else '->'
-    mark = '\u25c0' if unicode else '<--'
+class _Glyphs:
+    """The tree and arrow glyphs, Unicode or ASCII."""
+
+    def __init__(self, unicode):
+        self.branch, self.last, self.pipe, self.blank = (
+            ('\u251c\u2500 ', '\u2514\u2500 ', '\u2502  ', '   ')
+            if unicode else ('|- ', '`- ', '|  ', '   '))
+        self.arrow = '\u2192' if unicode else '->'
+        self.mark = '\u25c0' if unicode else '<--'
+
+
+def _summary_lines(trace, paint, glyphs):
+    """The request line, its parents, first error, statuses and bounds."""
     out = []
     first = trace.first_error
     info = trace.ids.get(trace.request_id, {})
@@ -203,7 +208,8 @@ def render_tree(trace, color=False, unicode=True, raw=False):
             if call.caller == rid and call.callee in trace.ids and (
                     'caller' in parent['relations']):
                 out.append('  Called by %s%s: %s %s %s' % (
-                    rid, where, _call_label(call), arrow, call.callee))
+                    rid, where, _call_label(call), glyphs.arrow,
+                    call.callee))
     if first is not None:
         out.append(paint('  First error: %s %s %s' % (
             format_time(first.time) or '(no time)',
@@ -223,70 +229,82 @@ def render_tree(trace, color=False, unicode=True, raw=False):
         out.append('  Between %s and %s' % (
             format_time(trace.since) or 'the start',
             format_time(trace.until) or 'the end'))
+    return out
 
-    out.append('')
-    out.append(paint('Call graph', 'header'))
-    clients = [c for c in trace.calls if c.caller is None]
-    for call in clients:
+
+def _node_text(trace, rid, call, paint, glyphs):
+    """One node of the call graph: the call, services, records, status."""
+    first = trace.first_error
+    info = trace.ids.get(trace.request_id, {})
+    records = _records_of(trace, rid)
+    services = ', '.join(_node_services(trace, rid))
+    if not services and call is not None and call.service_type:
+        services = '%s, no lines found' % call.service_type
+    elif not services and rid != trace.request_id:
+        services = 'no lines found'
+    text = rid
+    if call is not None:
+        text = '%s %s %s' % (_call_label(call), glyphs.arrow, rid)
+    if services:
+        text += '  %s' % services
+    if records:
+        text += ' (%s)' % _count(len(records), 'record')
+    if rid == trace.request_id and 'global' in info.get('roles', ()):
+        text += '  global'
+    style = None
+    worst = _worst_status(records)
+    if worst is not None:
+        text += '  HTTP %d' % worst
+        style = _status_style(worst) if worst >= 400 else None
+    if first is not None and first.local_id == rid:
+        text += '  %s first error' % glyphs.mark
+        style = 'error'
+    return paint(text, style)
+
+
+def _call_graph_lines(trace, paint, glyphs):
+    """The clients' calls and the tree of calls between requests."""
+    out = [paint('Call graph', 'header')]
+    for call in (c for c in trace.calls if c.caller is None):
         out.append('client (%s): %s %s %s' % (
-            call.record.file, _call_label(call), arrow, call.callee))
-
-    def node_text(rid, call):
-        records = _records_of(trace, rid)
-        services = ', '.join(_node_services(trace, rid))
-        if not services and call is not None and call.service_type:
-            services = '%s, no lines found' % call.service_type
-        elif not services and rid != trace.request_id:
-            services = 'no lines found'
-        text = rid
-        if call is not None:
-            text = '%s %s %s' % (_call_label(call), arrow, rid)
-        if services:
-            text += '  %s' % services
-        if records:
-            text += ' (%s)' % _count(len(records), 'record')
-        if rid == trace.request_id and 'global' in info.get('roles', ()):
-            text += '  global'
-        style = None
-        worst = _worst_status(records)
-        if worst is not None:
-            text += '  HTTP %d' % worst
-            style = _status_style(worst) if worst >= 400 else None
-        if first is not None and first.local_id == rid:
-            text += '  %s first error' % mark
-            style = 'error'
-        return paint(text, style)
+            call.record.file, _call_label(call), glyphs.arrow, call.callee))
 
     def walk(node, prefix, is_last, is_root):
         rid, call, children = node
+        text = _node_text(trace, rid, call, paint, glyphs)
         if is_root:
-            out.append(node_text(rid, call))
+            out.append(text)
             child_prefix = ''
         else:
-            out.append(prefix + (last if is_last else branch) +
-                       node_text(rid, call))
-            child_prefix = prefix + (blank if is_last else pipe)
+            out.append(prefix + (glyphs.last if is_last else glyphs.branch)
+                       + text)
+            child_prefix = prefix + (glyphs.blank if is_last
+                                     else glyphs.pipe)
         children = children or []
         for i, child in enumerate(children):
             walk(child, child_prefix, i == len(children) - 1, False)
 
     walk(call_tree(trace), '', True, True)
+    return out
 
-    out.append('')
-    out.append(paint('Records by service and host', 'header'))
+
+def _record_lines(trace, paint, glyphs, raw):
+    """The records grouped by service and host, the first error marked."""
+    first = trace.first_error
+    out = [paint('Records by service and host', 'header')]
     for group in trace.groups:
         out.append(paint('%s @ %s (%s) %s' % (
             group.service, group.host, _count(len(group.records), 'record'),
             ', '.join(group.files)), 'cyan'))
         for i, r in enumerate(group.records):
             is_last = i == len(group.records) - 1
-            lead = last if is_last else branch
-            cont = blank if is_last else pipe
+            lead = glyphs.last if is_last else glyphs.branch
+            cont = glyphs.blank if is_last else glyphs.pipe
             is_first = r is first
             text, after = _display(r, raw)
             style = None
             if is_first:
-                text += '  %s FIRST ERROR' % mark
+                text += '  %s FIRST ERROR' % glyphs.mark
                 style = 'error'
             elif r.is_error:
                 style = 'red'
@@ -296,6 +314,18 @@ def render_tree(trace, color=False, unicode=True, raw=False):
             for line in after:
                 out.append((cont + '    ' + paint(
                     line, 'red' if is_first else 'dim')).rstrip())
+    return out
+
+
+def render_tree(trace, color=False, unicode=True, raw=False):
+    """The trace as text for a terminal; ``raw`` keeps lines as logged."""
+    paint = _Painter(color)
+    glyphs = _Glyphs(unicode)
+    out = _summary_lines(trace, paint, glyphs)
+    out.append('')
+    out.extend(_call_graph_lines(trace, paint, glyphs))
+    out.append('')
+    out.extend(_record_lines(trace, paint, glyphs, raw))
     return '\n'.join(out) + '\n'
 
 

@@ -33,13 +33,8 @@ _DOT_TOKEN = re.compile(r'''
 ''', re.VERBOSE)
 
 
-def parse_dot(text):
-    """Parse the DOT subset nova-faults-trace writes, strictly.
-
-    Returns ``(nodes, edges)``; raises ValueError on anything that is not
-    valid DOT (an unknown token, an unbalanced bracket, a missing ``;``,
-    a raw newline inside a quoted string, an edge to an undeclared node).
-    """
+def _dot_tokens(text):
+    """The (kind, value) tokens of DOT ``text``, ending with ``eof``."""
     tokens = []
     pos = 0
     while pos < len(text):
@@ -53,6 +48,17 @@ def parse_dot(text):
                 value = value[1:-1].replace('\\"', '"')
             tokens.append((m.lastgroup, value))
     tokens.append(('eof', ''))
+    return tokens
+
+
+def parse_dot(text):
+    """Parse the DOT subset nova-faults-trace writes, strictly.
+
+    Returns ``(nodes, edges)``; raises ValueError on anything that is not
+    valid DOT (an unknown token, an unbalanced bracket, a missing ``;``,
+    a raw newline inside a quoted string, an edge to an undeclared node).
+    """
+    tokens = _dot_tokens(text)
     i = 0
 
     def take(kind, value=None):
