@@ -36,7 +36,6 @@ import uuid as uuidlib
 import fixtures
 from oslo_utils import timeutils
 
-from nova_faults.api import router
 from nova_faults.db import actions as db_actions
 from nova_faults.db import services as db_services
 from nova_faults import policy
@@ -65,10 +64,6 @@ TRACEBACK = ('Traceback (most recent call last):\n'
              'NoValidHost: No valid host was found.\n')
 DETAILS = ('No valid host was found. There are not enough hosts '
            'available.')
-
-
-def has_route(template):
-    return template in router.ROUTES
 
 
 class PolicyTestCase(servers_base.ServersTestCase):

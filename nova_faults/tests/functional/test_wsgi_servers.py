@@ -147,17 +147,16 @@ class WSGIServerTestBase(pb.PolicyTestCase):
                              headers['OpenStack-API-Version'])
         self.assertEqual(6, len(ids))
 
-        if pb.has_route('/servers/{server_id}/os-instance-actions'):
-            status, _headers, body = self.request(
-                '/v2.1/servers/%s/os-instance-actions/%s' % (
-                    self.server['uuid'], self.request_id), admin, '2.84')
-            self.assertEqual(200, status, body)
-            event = body['instanceAction']['events'][0]
-            self.assertEqual(pb.DETAILS, event['details'])
-            status, _headers, body = self.request(
-                '/v2.1/servers/%s/os-instance-actions' % self.server['uuid'],
-                'demo:%s' % base.PROJECT_ID)
-            self.assertEqual(200, status, body)
+        status, _headers, body = self.request(
+            '/v2.1/servers/%s/os-instance-actions/%s' % (
+                self.server['uuid'], self.request_id), admin, '2.84')
+        self.assertEqual(200, status, body)
+        event = body['instanceAction']['events'][0]
+        self.assertEqual(pb.DETAILS, event['details'])
+        status, _headers, body = self.request(
+            '/v2.1/servers/%s/os-instance-actions' % self.server['uuid'],
+            'demo:%s' % base.PROJECT_ID)
+        self.assertEqual(200, status, body)
 
         status, _headers, body = self.request(
             '/v2.1/servers/%s' % self.server['uuid'],
