@@ -92,11 +92,6 @@ def service_is_up(service, down_time, now=None):
     return abs((now - last).total_seconds()) <= down_time
 
 
-def get_updated_time(service):
-    """What ``os-services`` shows as ``updated_at`` (the row's own)."""
-    return service.get('updated_at')
-
-
 def host_status(service, down_time, now=None):
     """The ``host_status`` of a server whose compute service is ``service``.
 

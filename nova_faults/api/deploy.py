@@ -52,11 +52,6 @@ def register(conf, extra_routes=None):
     return key
 
 
-def unregister(key):
-    with _LOCK:
-        _REGISTRY.pop(key, None)
-
-
 def _entry(global_conf):
     global _ENV_CONF
     key = (global_conf or {}).get(GLOBAL_CONF_KEY)

@@ -95,10 +95,6 @@ class Operation:
         self.public = public
 
 
-def _constant(schema):
-    return lambda version: schema
-
-
 OPERATIONS = {
     ('/', 'GET'): Operation(
         'The v2.1 version document.', {200: responses.version_show},

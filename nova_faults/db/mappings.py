@@ -40,15 +40,6 @@ def cell_mapping_get_all(ctx):
         return utils.rows(conn, sa.select(_CELLS).order_by(_CELLS.c.id))
 
 
-def cell_mapping_get_by_uuid(ctx, cell_uuid):
-    with db_api.reader(db_api.api_db(ctx), ctx) as conn:
-        row = utils.one(conn, sa.select(_CELLS).where(
-            _CELLS.c.uuid == cell_uuid))
-    if row is None:
-        raise exception.CellMappingNotFound(uuid=cell_uuid)
-    return row
-
-
 def cell_mapping_get_by_name(ctx, name):
     """The cell mappings named ``name`` (names are not unique in Nova)."""
     with db_api.reader(db_api.api_db(ctx), ctx) as conn:
@@ -92,17 +83,6 @@ def instance_mapping_get_by_instance_uuid(ctx, instance_uuid):
     if row is None:
         raise exception.InstanceMappingNotFound(uuid=instance_uuid)
     return _split_cell(row)
-
-
-def instance_mapping_get_by_instance_uuids(ctx, instance_uuids):
-    """``{instance_uuid: mapping with cell_mapping}`` for those found."""
-    if not instance_uuids:
-        return {}
-    with db_api.reader(db_api.api_db(ctx), ctx) as conn:
-        rows = utils.by_uuid_in(
-            conn, lambda chunk: _imap_select().where(
-                _IMAPS.c.instance_uuid.in_(chunk)), instance_uuids)
-    return {row['instance_uuid']: _split_cell(row) for row in rows}
 
 
 def instance_mapping_get_not_deleted_by_cell_and_project(

@@ -53,16 +53,6 @@ def where_deleted(stmt, table, ctx, read_deleted=None):
     return stmt if clause is None else stmt.where(clause)
 
 
-def is_user_context(ctx):
-    return bool(not ctx.is_admin and ctx.user_id and ctx.project_id)
-
-
-def where_project(stmt, table, ctx, project_only):
-    if project_only and is_user_context(ctx):
-        stmt = stmt.where(table.c.project_id == ctx.project_id)
-    return stmt
-
-
 def normalize_times(values):
     for key, value in values.items():
         if isinstance(value, datetime.datetime):
@@ -104,17 +94,3 @@ def insert(conn, table, values):
     for column in table.c:
         row.setdefault(column.name, None)
     return row
-
-
-def chunks(items, size=500):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def by_uuid_in(conn, stmt_factory, uuids):
-    """Run a query per chunk of UUIDs (so huge IN lists stay portable)."""
-    found = []
-    for chunk in chunks(uuids):
-        found.extend(rows(conn, stmt_factory(chunk)))
-    return found

@@ -300,18 +300,6 @@ def request_ids(text):
     return list(dict.fromkeys(REQUEST_ID_RE.findall(text)))
 
 
-def is_traceback_text(text):
-    """True for a line that belongs to a Python traceback's body."""
-    return (text.startswith((' ', '\t', TRACEBACK_START, 'During handling',
-                             'The above exception'))
-            or text == '')
-
-
-def is_exception_line(text):
-    """True for the last line of a traceback, e.g. ``ValueError: boom``."""
-    return bool(_EXCEPTION_LINE_RE.match(text))
-
-
 def continuation_text(line):
     """The text of a continuation line without its log prefix.
 
