@@ -201,6 +201,52 @@ class InstanceGroupMember(_Timestamps, APIBase):
                          nullable=False)
 
 
+class Aggregate(_Timestamps, APIBase):
+    """A host aggregate; its ``availability_zone`` metadata makes a zone."""
+
+    __tablename__ = 'aggregates'
+    __table_args__ = _args(
+        sa.Index('aggregate_uuid_idx', 'uuid'),
+        sa.UniqueConstraint('name', name='uniq_aggregate0name'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36))
+    name = sa.Column(sa.String(255))
+
+
+class AggregateHost(_Timestamps, APIBase):
+    """A compute host in an aggregate."""
+
+    __tablename__ = 'aggregate_hosts'
+    __table_args__ = _args(
+        sa.UniqueConstraint('host', 'aggregate_id',
+                            name='uniq_aggregate_hosts0host0aggregate_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    host = sa.Column(sa.String(255))
+    aggregate_id = sa.Column(sa.Integer, sa.ForeignKey('aggregates.id'),
+                             nullable=False)
+
+
+class AggregateMetadata(_Timestamps, APIBase):
+    """A key/value pair of an aggregate (``availability_zone``, ...)."""
+
+    __tablename__ = 'aggregate_metadata'
+    __table_args__ = _args(
+        sa.UniqueConstraint('aggregate_id', 'key',
+                            name='uniq_aggregate_metadata0aggregate_id0key'),
+        sa.Index('aggregate_metadata_key_idx', 'key'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255), nullable=False)
+    aggregate_id = sa.Column(sa.Integer, sa.ForeignKey('aggregates.id'),
+                             nullable=False)
+
+
 # ---------------------------------------------------------------------------
 # Cell ("main") database
 # ---------------------------------------------------------------------------
@@ -497,3 +543,50 @@ class Tag(MainBase):
 
 API_TABLES = tuple(sorted(APIBase.metadata.tables))
 MAIN_TABLES = tuple(sorted(MainBase.metadata.tables))
+
+
+MIGRATIONS_KEY_LENGTHS = {'source_compute': 100, 'dest_compute': 100,
+                          'source_node': 100, 'dest_node': 100}
+
+
+class Migration(_Timestamps, _SoftDelete, MainBase):
+    """A move of an instance between hosts, with its status."""
+
+    __tablename__ = 'migrations'
+    __table_args__ = _args(
+        sa.Index('migrations_instance_uuid_and_status_idx', 'deleted',
+                 'instance_uuid', 'status'),
+        # NOTE: prefix lengths on MySQL, as Nova's migration creates it
+        # (the full columns exceed InnoDB's key length).
+        sa.Index('migrations_by_host_nodes_and_status_idx', 'deleted',
+                 'source_compute', 'dest_compute', 'source_node',
+                 'dest_node', 'status', mysql_length=MIGRATIONS_KEY_LENGTHS),
+        sa.Index('migrations_uuid', 'uuid', unique=True),
+        sa.Index('migrations_updated_at_idx', 'updated_at'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, nullable=False)
+    source_compute = sa.Column(sa.String(255))
+    dest_compute = sa.Column(sa.String(255))
+    source_node = sa.Column(sa.String(255))
+    dest_node = sa.Column(sa.String(255))
+    dest_host = sa.Column(sa.String(255))
+    old_instance_type_id = sa.Column(sa.Integer())
+    new_instance_type_id = sa.Column(sa.Integer())
+    instance_uuid = sa.Column(sa.String(36), sa.ForeignKey('instances.uuid'))
+    uuid = sa.Column(sa.String(36), nullable=True)
+    status = sa.Column(sa.String(255))
+    migration_type = sa.Column(
+        sa.Enum('migration', 'resize', 'live-migration', 'evacuation',
+                name='migration_type'),
+        nullable=True)
+    hidden = sa.Column(sa.Boolean, default=False)
+    memory_total = sa.Column(sa.BigInteger, nullable=True)
+    memory_processed = sa.Column(sa.BigInteger, nullable=True)
+    memory_remaining = sa.Column(sa.BigInteger, nullable=True)
+    disk_total = sa.Column(sa.BigInteger, nullable=True)
+    disk_processed = sa.Column(sa.BigInteger, nullable=True)
+    disk_remaining = sa.Column(sa.BigInteger, nullable=True)
+    cross_cell_move = sa.Column(sa.Boolean, default=False)
+    user_id = sa.Column(sa.String(255), nullable=True)
+    project_id = sa.Column(sa.String(255), nullable=True)

@@ -84,7 +84,9 @@ def _expected_type(snapshot_type, dialect):
         return 'INET' if dialect == 'postgresql' else 'VARCHAR(39)'
     if snapshot_type.startswith('Enum('):
         if dialect == 'sqlite':
-            return 'VARCHAR(5)'
+            # SQLite stores an Enum as a VARCHAR of its longest value.
+            return 'VARCHAR(%d)' % max(
+                len(value) for value in snapshot_type[5:-1].split(','))
         return 'ENUM(%s)' % snapshot_type[5:-1]
     if snapshot_type.startswith(('String(', 'Unicode(')):
         return 'VARCHAR(%s)' % snapshot_type.split('(')[1][:-1]

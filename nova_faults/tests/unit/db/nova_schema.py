@@ -35,6 +35,53 @@ def col(type_, nullable=True, pk=False):
 
 
 API_TABLES = {
+    'aggregate_hosts': {
+        'columns': {
+            'created_at': col('DateTime', nullable=True),
+            'updated_at': col('DateTime', nullable=True),
+            'id': col('Integer', nullable=False, pk=True),
+            'host': col('String(255)', nullable=True),
+            'aggregate_id': col('Integer', nullable=False),
+        },
+        'indexes': {
+        },
+        'unique_constraints': {
+            'uniq_aggregate_hosts0host0aggregate_id': ('host',
+                                                       'aggregate_id'),
+        },
+    },
+    'aggregate_metadata': {
+        'columns': {
+            'created_at': col('DateTime', nullable=True),
+            'updated_at': col('DateTime', nullable=True),
+            'id': col('Integer', nullable=False, pk=True),
+            'key': col('String(255)', nullable=False),
+            'value': col('String(255)', nullable=False),
+            'aggregate_id': col('Integer', nullable=False),
+        },
+        'indexes': {
+            'aggregate_metadata_key_idx': (('key',), False),
+        },
+        'unique_constraints': {
+            'uniq_aggregate_metadata0aggregate_id0key': ('aggregate_id',
+                                                         'key'),
+        },
+    },
+    'aggregates': {
+        'columns': {
+            'created_at': col('DateTime', nullable=True),
+            'updated_at': col('DateTime', nullable=True),
+            'id': col('Integer', nullable=False, pk=True),
+            'uuid': col('String(36)', nullable=True),
+            'name': col('String(255)', nullable=True),
+        },
+        'indexes': {
+            'aggregate_uuid_idx': (('uuid',), False),
+        },
+        'unique_constraints': {
+            'uniq_aggregate0name': ('name',),
+        },
+    },
     'cell_mappings': {
         'columns': {
             'created_at': col('DateTime', nullable=True),
@@ -418,6 +465,49 @@ MAIN_TABLES = {
         },
         'unique_constraints': {
             'uniq_instances0uuid': ('uuid',),
+        },
+    },
+    'migrations': {
+        'columns': {
+            'created_at': col('DateTime', nullable=True),
+            'updated_at': col('DateTime', nullable=True),
+            'deleted_at': col('DateTime', nullable=True),
+            'deleted': col('Integer', nullable=True),
+            'id': col('Integer', nullable=False, pk=True),
+            'source_compute': col('String(255)', nullable=True),
+            'dest_compute': col('String(255)', nullable=True),
+            'source_node': col('String(255)', nullable=True),
+            'dest_node': col('String(255)', nullable=True),
+            'dest_host': col('String(255)', nullable=True),
+            'old_instance_type_id': col('Integer', nullable=True),
+            'new_instance_type_id': col('Integer', nullable=True),
+            'instance_uuid': col('String(36)', nullable=True),
+            'uuid': col('String(36)', nullable=True),
+            'status': col('String(255)', nullable=True),
+            'migration_type': col(
+                'Enum(migration,resize,live-migration,evacuation)',
+                nullable=True),
+            'hidden': col('Boolean', nullable=True),
+            'memory_total': col('BigInteger', nullable=True),
+            'memory_processed': col('BigInteger', nullable=True),
+            'memory_remaining': col('BigInteger', nullable=True),
+            'disk_total': col('BigInteger', nullable=True),
+            'disk_processed': col('BigInteger', nullable=True),
+            'disk_remaining': col('BigInteger', nullable=True),
+            'cross_cell_move': col('Boolean', nullable=True),
+            'user_id': col('String(255)', nullable=True),
+            'project_id': col('String(255)', nullable=True),
+        },
+        'indexes': {
+            'migrations_instance_uuid_and_status_idx': (
+                ('deleted', 'instance_uuid', 'status'), False),
+            'migrations_by_host_nodes_and_status_idx': (
+                ('deleted', 'source_compute', 'dest_compute', 'source_node',
+                 'dest_node', 'status'), False),
+            'migrations_uuid': (('uuid',), True),
+            'migrations_updated_at_idx': (('updated_at',), False),
+        },
+        'unique_constraints': {
         },
     },
     'services': {
