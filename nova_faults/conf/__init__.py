@@ -24,10 +24,11 @@ from oslo_config import cfg
 from nova_faults.conf import api
 from nova_faults.conf import database
 from nova_faults.conf import default
+from nova_faults.conf import neutron
 from nova_faults.conf import notifications
 
 # Modules whose ``register_opts(conf)`` sets up this project's own groups.
-_MODULES = (default, api, database, notifications)
+_MODULES = (default, api, database, neutron, notifications)
 
 CONFIG_FILES_ENV = 'OS_NOVA_FAULTS_CONFIG_FILES'
 """Environment variable naming configuration files (``;``-separated) for

@@ -54,6 +54,13 @@ opts = [
         'cell_cache_ttl', default=10, min=0,
         help='Seconds the list of cells read from cell_mappings is cached '
              'by an API worker. 0 reads it on every request.'),
+    cfg.IntOpt(
+        'availability_zone_cache_ttl', default=60, min=0,
+        help='Seconds the availability zone of a host, read from its host '
+             'aggregates, is cached by an API worker (Nova caches it for '
+             'an hour). A cached zone that differs from the zone recorded '
+             'on a server of the host is read again at once, as in Nova. '
+             '0 reads the aggregates on every request.'),
 ]
 
 

@@ -56,10 +56,9 @@ opts = [
     cfg.StrOpt(
         'default_availability_zone',
         default='nova',
-        help='The availability zone os-services shows for compute '
-             'services (Nova\'s option of the same name). nova-faults does '
-             'not read host aggregates, so every compute service shows '
-             'this zone.'),
+        help='The availability zone of a compute host in no aggregate with '
+             'an availability_zone (Nova\'s option of the same name): '
+             'shown in os-services and for the servers of that host.'),
     cfg.StrOpt(
         'internal_service_availability_zone',
         default='internal',

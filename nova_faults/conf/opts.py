@@ -20,12 +20,13 @@ from oslo_policy import opts as policy_opts
 from nova_faults.conf import api
 from nova_faults.conf import database
 from nova_faults.conf import default
+from nova_faults.conf import neutron
 from nova_faults.conf import notifications
 
 
 def list_opts():
     grouped = collections.OrderedDict()
-    for module in (default, api, database, notifications):
+    for module in (default, api, database, neutron, notifications):
         for group, opts in module.list_opts().items():
             grouped.setdefault(group, []).extend(opts)
     return [(group, opts) for group, opts in grouped.items()]

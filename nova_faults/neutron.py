@@ -1,0 +1,181 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Neutron, asked the way Nova asks it: the security groups of servers.
+
+A keystoneauth1 session and adapter are built from ``[neutron]`` (Nova's
+option names, see :mod:`nova_faults.conf.neutron`). As Nova does, a
+request that carries the user's token calls Neutron with that token (so
+Neutron's own visibility rules apply); a request without one (the
+``noauth`` pipeline) uses the ``[neutron]`` credentials. The global
+request ID is sent as ``X-OpenStack-Request-ID``.
+
+:func:`security_group_names` makes one call for the ports of a page's
+servers and one for their groups (Nova's
+``get_instances_security_groups_bindings``), each bounded by ``[neutron]
+timeout``. Any failure (refused, timed out, a 4xx/5xx answer, a body that
+is not Neutron's) raises :class:`NeutronUnavailable`; nothing here knows
+HTTP API callers.
+"""
+
+import threading
+import weakref
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import plugin
+
+from nova_faults.conf import neutron as neutron_conf
+from nova_faults import exception
+
+GROUP = neutron_conf.GROUP
+# NOTE: as Nova (MAX_SEARCH_IDS): ids go in the URL, whose length Neutron
+# and proxies limit, so a list of more than 150 ids is asked in chunks.
+MAX_SEARCH_IDS = 150
+_PORT_FIELDS = ('device_id', 'security_groups')
+_GROUP_FIELDS = ('id', 'name')
+
+# id(ConfigOpts) -> (weak reference to it, session, service auth); a
+# ConfigOpts is a mapping, hence not hashable.
+_LOADED = {}
+_LOCK = threading.Lock()
+
+
+class NeutronUnavailable(exception.NovaFaultsException):
+    msg_fmt = 'Neutron did not answer as expected: %(reason)s'
+    code = 503
+
+
+def is_configured(conf):
+    """Whether ``[neutron]`` names an auth plugin (Neutron is used)."""
+    return bool(conf[GROUP].auth_type or conf[GROUP].auth_section)
+
+
+class _UserToken(plugin.BaseAuthPlugin):
+    """The user's token; endpoints found as the service auth finds them."""
+
+    def __init__(self, token, service_auth):
+        super().__init__()
+        self.token = token
+        self.service_auth = service_auth
+
+    def get_token(self, session, **kwargs):
+        return self.token
+
+    def get_endpoint(self, session, **kwargs):
+        if self.service_auth is None:
+            return None
+        return self.service_auth.get_endpoint(session, **kwargs)
+
+
+def _loaded(conf):
+    """(session, service auth) of ``conf``, loaded once per ConfigOpts."""
+    with _LOCK:
+        loaded = _LOADED.get(id(conf))
+        if loaded is None or loaded[0]() is not conf:
+            session = ks_loading.load_session_from_conf_options(conf, GROUP)
+            auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
+            loaded = _LOADED[id(conf)] = (weakref.ref(conf), session, auth)
+        return loaded[1], loaded[2]
+
+
+def reset(conf=None):
+    """Forget loaded sessions (tests change ``[neutron]`` options)."""
+    with _LOCK:
+        if conf is None:
+            _LOADED.clear()
+        else:
+            _LOADED.pop(id(conf), None)
+
+
+def get_adapter(conf, ctx):
+    """A keystoneauth1 adapter to Neutron for the caller ``ctx``."""
+    session, service_auth = _loaded(conf)
+    token = getattr(ctx, 'auth_token', None)
+    auth = _UserToken(token, service_auth) if token else service_auth
+    return ks_loading.load_adapter_from_conf_options(
+        conf, GROUP, session=session, auth=auth,
+        global_request_id=getattr(ctx, 'global_id', None),
+        raise_exc=True)
+
+
+def _chunks(items, size=MAX_SEARCH_IDS):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _list(adapter, collection, body_key, params):
+    """Every resource of a filtered list (following ``next`` links)."""
+    url = '/v2.0/%s' % collection
+    result = []
+    try:
+        while url:
+            body = adapter.get(url, params=params).json()
+            items = body[body_key]
+            if not isinstance(items, list):
+                raise TypeError(body_key)
+            result.extend(items)
+            url = None
+            params = None
+            for link in body.get('%s_links' % body_key) or ():
+                if link.get('rel') == 'next':
+                    url = link['href']
+    except ks_exc.ClientException as exc:
+        reason = type(exc).__name__
+        status = getattr(exc, 'http_status', None)
+        if status:
+            reason = '%s (HTTP %s)' % (reason, status)
+        raise NeutronUnavailable(reason=reason)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise NeutronUnavailable(
+            reason='the %s list is not Neutron\'s' % collection)
+    return result
+
+
+def security_group_names(conf, ctx, instance_uuids):
+    """``{instance uuid: [{'name': ...}]}`` of servers with groups.
+
+    Nova's algorithm: the ports whose ``device_id`` is one of the
+    servers, then the ``id`` and ``name`` of their groups; a group the
+    caller may not see in Neutron is left out, and a group without a name
+    shows its id. Servers without groups are absent.
+    """
+    uuids = [uuid for uuid in dict.fromkeys(instance_uuids) if uuid]
+    if not uuids:
+        return {}
+    adapter = get_adapter(conf, ctx)
+    ports = []
+    for chunk in _chunks(uuids):
+        ports.extend(_list(adapter, 'ports', 'ports',
+                           {'device_id': chunk, 'fields': _PORT_FIELDS}))
+    group_ids = []
+    for port in ports:
+        if not isinstance(port, dict):
+            raise NeutronUnavailable(reason='a port is not an object')
+        group_ids.extend(port.get('security_groups') or ())
+    groups = {}
+    for chunk in _chunks(dict.fromkeys(group_ids)):
+        for group in _list(adapter, 'security-groups', 'security_groups',
+                           {'id': chunk, 'fields': _GROUP_FIELDS}):
+            if isinstance(group, dict) and 'id' in group:
+                groups[group['id']] = group
+    bindings = {}
+    # NOTE: as Nova, a group on two ports of a server is listed twice.
+    for port in ports:
+        for group_id in port.get('security_groups') or ():
+            group = groups.get(group_id)
+            if group is None:
+                continue
+            bindings.setdefault(port.get('device_id'), []).append(
+                {'name': group.get('name') or group['id']})
+    return bindings

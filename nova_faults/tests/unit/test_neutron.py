@@ -1,0 +1,112 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The Neutron client: Nova's bindings of servers to groups, over HTTP."""
+
+import uuid
+
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from oslo_config import cfg
+import testtools
+
+from nova_faults import conf as nf_conf
+from nova_faults import context as nf_context
+from nova_faults import neutron
+from nova_faults.tests import fake_neutron
+
+
+def _conf(endpoint):
+    conf = cfg.ConfigOpts()
+    nf_conf.register_opts(conf)
+    conf([], project='nova-faults', default_config_files=[])
+    conf.set_override('auth_type', 'none', group='neutron')
+    conf.set_override('endpoint_override', endpoint, group='neutron')
+    return conf
+
+
+class SecurityGroupNamesTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.neutron = self.useFixture(fake_neutron.FakeNeutron())
+        self.conf = _conf(self.neutron.endpoint)
+        self.ctx = nf_context.RequestContext(user_id='u', project_id='p')
+
+    def test_not_configured_by_default(self):
+        conf = cfg.ConfigOpts()
+        nf_conf.register_opts(conf)
+        conf([], project='nova-faults', default_config_files=[])
+        self.assertFalse(neutron.is_configured(conf))
+        self.assertEqual(10, conf.neutron.timeout)
+        self.assertEqual(['internal', 'public'],
+                         conf.neutron.valid_interfaces)
+        self.assertTrue(neutron.is_configured(self.conf))
+
+    def test_more_than_150_servers_are_asked_in_chunks(self):
+        group = self.neutron.add_security_group('web')
+        uuids = [str(uuid.uuid4()) for _ in range(151)]
+        for server in uuids:
+            self.neutron.add_port(server, [group])
+        result = neutron.security_group_names(self.conf, self.ctx, uuids)
+        self.assertEqual({u: [{'name': 'web'}] for u in uuids}, result)
+        self.assertEqual([150, 1], [
+            len([v for k, v in r.query if k == 'device_id'])
+            for r in self.neutron.requests_for('ports')])
+        self.assertEqual(1, len(self.neutron.requests_for('security-groups')))
+
+    def test_no_servers_no_call(self):
+        self.assertEqual({}, neutron.security_group_names(
+            self.conf, self.ctx, []))
+        self.assertEqual([], self.neutron.requests)
+
+    def test_user_token_is_forwarded(self):
+        ctx = nf_context.RequestContext(user_id='u', project_id='p',
+                                        auth_token='a-user-token')
+        neutron.security_group_names(self.conf, ctx, ['x'])
+        self.assertEqual(['a-user-token'],
+                         [r.headers.get('x-auth-token')
+                          for r in self.neutron.requests_for('ports')])
+
+    def test_failures_raise_neutron_unavailable(self):
+        for knob in (lambda: self.neutron.fail(500, times=1),
+                     lambda: self.neutron.fail(404, times=1),
+                     lambda: self.neutron.malformed(times=1)):
+            knob()
+            self.assertRaises(neutron.NeutronUnavailable,
+                              neutron.security_group_names, self.conf,
+                              self.ctx, ['x'])
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 4),
+                              st.lists(st.integers(0, 3), max_size=3)),
+                    max_size=8),
+           st.lists(st.text(max_size=5), min_size=4, max_size=4))
+    def test_bindings_match_novas_algorithm(self, ports, names):
+        fake = fake_neutron.FakeNeutron()
+        fake.setUp()
+        try:
+            conf = _conf(fake.endpoint)
+            groups = [fake.add_security_group(name) for name in names]
+            servers = [str(uuid.uuid4()) for _ in range(5)]
+            expected = {}
+            for server_index, group_indexes in ports:
+                fake.add_port(servers[server_index],
+                              [groups[i] for i in group_indexes])
+                for i in group_indexes:
+                    expected.setdefault(servers[server_index], []).append(
+                        {'name': names[i] or groups[i]['id']})
+            self.assertEqual(expected, neutron.security_group_names(
+                conf, self.ctx, servers))
+        finally:
+            fake.cleanUp()
