@@ -37,9 +37,11 @@ from nova_faults.api import validation
 from nova_faults.api.views import servers as views
 from nova_faults.api import wsgi_util
 from nova_faults import exception
+from nova_faults.objects import aggregate
 from nova_faults.objects import instance_list
 from nova_faults.objects import mappings as mapping_objects
 from nova_faults.objects import request_spec
+from nova_faults.objects import security_group
 from nova_faults.policies import servers as server_policies
 from nova_faults import servicegroup
 
@@ -249,7 +251,8 @@ def _host_statuses(conf, rows, services):
 
 
 def view_options(ctx, conf, version, links, rows, visibility, data,
-                 specs=None, groups=None, show=False):
+                 specs=None, groups=None, show=False, security_groups=None):
+    zones = aggregate.AggregateList.instance_zones(ctx, conf, rows)
     host_statuses = {}
     if visibility.host_status_mode is not None:
         host_statuses = _host_statuses(conf, rows, data['services'])
@@ -262,7 +265,8 @@ def view_options(ctx, conf, version, links, rows, visibility, data,
         system_metadata=data['system_metadata'], tags=data['tags'],
         bdms=data['bdms'], host_statuses=host_statuses,
         request_specs=specs, server_groups=groups,
-        hints_without_spec={} if show else None)
+        hints_without_spec={} if show else None,
+        security_groups=security_groups, availability_zones=zones)
 
 
 def minimal_rows(ctx, mappings, failed, project, limit):
@@ -290,6 +294,8 @@ def minimal_rows(ctx, mappings, failed, project, limit):
 
 def build_view_options(ctx, conf, version, links, mappings, rows):
     """Decide visibility and load the related rows of a list page."""
+    security_groups = security_group.SecurityGroupList.names_by_instance(
+        ctx, conf, [row['uuid'] for row in rows])
     rows = [row for row in rows if views.MINIMAL_KEY not in row]
     visibility = Visibility(ctx, version, target=None)
     data, _failed = instance_list.InstanceList.get_related(
@@ -300,7 +306,7 @@ def build_view_options(ctx, conf, version, links, mappings, rows):
         specs = request_spec.RequestSpecList.get_view_fields(
             ctx, [row['uuid'] for row in rows])
     return view_options(ctx, conf, version, links, rows, visibility, data,
-                        specs=specs)
+                        specs=specs, security_groups=security_groups)
 
 
 def get_instance(ctx, conf, server_id, mappings, version):
@@ -357,9 +363,11 @@ def show(req):
             ctx, [server_id], with_specs=version >= (2, 96))
         if version >= (2, 96):
             groups, specs = groups
+    security_groups = security_group.SecurityGroupList.names_by_instance(
+        ctx, conf, [server_id])
     opts = view_options(ctx, conf, version, make_links(req), [row],
                         visibility, data, specs=specs, groups=groups,
-                        show=True)
+                        show=True, security_groups=security_groups)
     return wsgi_util.json_response(req, {'server': views.show(row, opts)})
 
 

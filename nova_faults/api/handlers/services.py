@@ -19,12 +19,11 @@ service by host and binary (found through the host mapping); from 2.53 it
 names the service's UUID. Validations, their order and messages are
 Nova's.
 
-Differences from Nova (documented): the availability zone is
-``[DEFAULT] default_availability_zone`` for computes (no host aggregates
-are read); forcing a compute up does not check for ``done`` evacuation
-migrations, and deleting one does not check in-progress migrations or
-clean Placement (nova-faults has neither); enabling or disabling does not
-sync the ``COMPUTE_STATUS_DISABLED`` trait.
+The ``zone`` of a compute is the zone of its host aggregates (Nova's
+rules, :mod:`nova_faults.objects.aggregate`). Differences from Nova
+(documented): deleting a compute does not clean Placement, and enabling
+or disabling one does not sync the ``COMPUTE_STATUS_DISABLED`` trait
+(Placement is not reached).
 """
 
 import logging
@@ -41,8 +40,10 @@ from nova_faults.api.views import services as views
 from nova_faults.api import wsgi_util
 from nova_faults import cells
 from nova_faults import exception
+from nova_faults.objects import aggregate
 from nova_faults.objects import instance_list
 from nova_faults.objects import mappings as mapping_objects
+from nova_faults.objects import migration
 from nova_faults.objects import service as service_obj
 from nova_faults.policies import services as service_policies
 from nova_faults import servicegroup
@@ -56,17 +57,12 @@ API_SERVICES = ('nova-osapi_compute', 'nova-metadata')
 COMPUTE = servicegroup.COMPUTE_BINARY
 
 
-def _zone(conf, service):
-    if service['binary'] == COMPUTE:
-        return conf.default_availability_zone
-    return conf.internal_service_availability_zone
-
-
-def _detail(conf, version, service, down_time, now, with_forced_down):
+def _detail(conf, version, service, down_time, now, with_forced_down,
+            zone):
     return views.service_detail(
         service, version,
         servicegroup.service_is_up(service, down_time, now),
-        _zone(conf, service), with_forced_down)
+        zone, with_forced_down)
 
 
 def _all_services(ctx, conf, version):
@@ -110,19 +106,20 @@ def index(req):
     down_time = servicegroup.service_down_time(conf)
     now = timeutils.utcnow()
     with_forced_down = version >= (2, 11)
+    shown = [service for service in services + minimal
+             if service['binary'] not in API_SERVICES and
+             (not host or service['host'] == host) and
+             (not binary or service['binary'] == binary)]
+    full = [service for service in shown if 'id' in service]
+    zones = dict(zip([id(s) for s in full],
+                     aggregate.AggregateList.service_zones(ctx, conf, full)))
     result = []
-    for service in services + minimal:
-        if service['binary'] in API_SERVICES:
-            continue
-        if host and service['host'] != host:
-            continue
-        if binary and service['binary'] != binary:
-            continue
+    for service in shown:
         if 'id' not in service:
             result.append(service)
         else:
             result.append(_detail(conf, version, service, down_time, now,
-                                  with_forced_down))
+                                  with_forced_down, zones[id(service)]))
     return wsgi_util.json_response(req, {'services': result})
 
 
@@ -204,10 +201,56 @@ def _forced_down(ctx, conf, body):
         raise webob.exc.HTTPBadRequest(
             explanation='Missing forced_down field')
     forced_down = strutils.bool_from_string(body['forced_down'])
+    if body['binary'] == COMPUTE and forced_down is False:
+        try:
+            mapping = mapping_objects.HostMapping.get_by_host(ctx,
+                                                              body['host'])
+        except exception.HostMappingNotFound:
+            # NOTE: Nova asks the database of its own [database] section
+            # here; an unmapped host has no cell to ask, and the update
+            # below answers 404.
+            mapping = None
+        if mapping is not None:
+            _check_for_evacuations(ctx, conf, mapping['cell_mapping'],
+                                   body['host'])
     _update_by_host(ctx, conf, body['host'], body['binary'],
                     {'forced_down': forced_down})
     return views.action_result(body['host'], body['binary'],
                                forced_down=forced_down)
+
+
+def _check_for_evacuations(ctx, conf, cell, host):
+    """400 when ``done`` evacuations from ``host`` remain (Nova's check).
+
+    NOTE: Nova answers 400 (a 409 awaits a new microversion there).
+    """
+    done = common.in_cell(
+        ctx, conf, cell, migration.MigrationList.done_evacuations_from_host,
+        host)
+    if done:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Unable to force up host %s as `done` evacuation '
+                        'migration records remain associated with the '
+                        'host. Ensure the compute service has been '
+                        'restarted, allowing these records to move to '
+                        '`completed` before retrying this request.' % host)
+
+
+def _assert_no_in_progress_migrations(ctx, conf, cell, service):
+    """409 when moves from or to the service's host are unfinished."""
+    moves = common.in_cell(ctx, conf, cell,
+                           migration.MigrationList.in_progress_by_host,
+                           service['host'])
+    if moves:
+        LOG.info('Unable to delete compute service with id %s for host %s. '
+                 'There are %i in-progress migrations involving the host. '
+                 'Migrations (uuid:status): %s', service['id'],
+                 service['host'], len(moves),
+                 ','.join('%s:%s' % move for move in moves))
+        raise webob.exc.HTTPConflict(
+            explanation='Unable to delete compute service that has '
+                        'in-progress migrations. Complete the migrations '
+                        'or delete the instances first.')
 
 
 def _update_by_host(ctx, conf, host, binary, values):
@@ -260,15 +303,18 @@ def _update_v253(req, ctx, conf, version, service_id, body):
     if 'forced_down' in body:
         values['forced_down'] = strutils.bool_from_string(
             body['forced_down'], strict=True)
+        if values['forced_down'] is False:
+            _check_for_evacuations(ctx, conf, cell, service['host'])
     if not values:
         raise webob.exc.HTTPBadRequest(
             explanation="No updates were requested. Fields 'status' or "
                         "'forced_down' should be specified.")
     service = common.in_cell(ctx, conf, cell, service_obj.Service.update,
                              service['id'], values)
+    zone, = aggregate.AggregateList.service_zones(ctx, conf, [service])
     detail = _detail(conf, version, service,
                      servicegroup.service_down_time(conf),
-                     timeutils.utcnow(), with_forced_down=True)
+                     timeutils.utcnow(), with_forced_down=True, zone=zone)
     return wsgi_util.json_response(req, {'service': detail})
 
 
@@ -304,6 +350,8 @@ def delete(req):
                 explanation='Unable to delete compute service that is '
                             'hosting instances. Migrate or delete the '
                             'instances first.')
+        _assert_no_in_progress_migrations(ctx, conf, cell, service)
+        aggregate.remove_host(ctx, service['host'])
         mapping_objects.HostMapping.destroy(ctx, service['host'])
     common.in_cell(ctx, conf, cell, service_obj.Service.destroy, service['id'])
     return wsgi_util.empty_response(req, status=204)

@@ -124,6 +124,11 @@ server = {
             'required': ['code', 'message', 'created'],
         },
         'server_groups': {'type': 'array', 'items': _string},
+        # From Neutron; absent when the server has no group.
+        'security_groups': {
+            'type': 'array',
+            'items': {'type': 'object', 'properties': {'name': _string},
+                      'required': ['name'], 'additionalProperties': False}},
         'trusted_image_certificates': {
             'type': ['array', 'null'], 'items': _string},
         'OS-EXT-STS:vm_state': _nullable_string,

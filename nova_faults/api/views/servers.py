@@ -18,15 +18,11 @@ texts), the related data loaded in batches by the handler, the negotiated
 microversion and what the caller may see, and return dicts. They import
 neither the database nor the policy engine.
 
-Differences from Nova, on purpose and documented for operators:
-
-* ``security_groups``: Nova asks Neutron for the groups of the server's
-  ports and omits the key when there are none. nova-faults has no Neutron
-  and the cell database holds no security groups for Neutron ports, so
-  the key is omitted.
-* ``OS-EXT-AZ:availability_zone``: Nova looks up the availability zone of
-  the host's aggregates; nova-faults shows the instance's
-  ``availability_zone`` column (the zone it was scheduled to).
+``security_groups`` (detail and show) comes from Neutron through the
+handler; it is omitted when the server has no group, as in Nova, and when
+the groups are unknown (Neutron not configured or failing).
+``OS-EXT-AZ:availability_zone`` is handed in too, computed from host
+aggregates by Nova's rules.
 """
 
 import hashlib
@@ -151,7 +147,8 @@ class ViewOptions:
                  host_status_mode=None, faults=None, metadata=None,
                  system_metadata=None, tags=None, bdms=None,
                  host_statuses=None, request_specs=None, server_groups=None,
-                 hints_without_spec=None):
+                 hints_without_spec=None, security_groups=None,
+                 availability_zones=None):
         self.version = version
         self.links = links
         self.is_admin = is_admin
@@ -170,6 +167,10 @@ class ViewOptions:
         # None: not shown; else {uuid: [group uuid]}
         self.server_groups = server_groups
         self.hints_without_spec = hints_without_spec
+        # None: unknown (key omitted); else {uuid: [{'name': ...}]}
+        self.security_groups = security_groups
+        # None: the zone recorded on the instance; else {uuid: zone}
+        self.availability_zones = availability_zones
         # Flavor JSON text -> current flavor: servers of one flavor carry
         # the same text, parsed once per request.
         self.flavors = {}
@@ -383,10 +384,32 @@ def _volumes_attached(bdms, version):
     return volumes
 
 
+def availability_zone(inst, opts):
+    """The server's zone: its host's (from aggregates) or the recorded one.
+
+    The handler computes the zones by Nova's rules (host aggregates);
+    without them, the zone recorded on the instance.
+    """
+    if opts.availability_zones is not None:
+        return opts.availability_zones.get(inst['uuid'])
+    return inst['availability_zone']
+
+
+def _add_security_groups(server, opts):
+    # NOTE: as Nova, the key is absent for a server without groups.
+    groups = (opts.security_groups or {}).get(server['id'])
+    if groups:
+        server['security_groups'] = [dict(group) for group in groups]
+
+
 def show(inst, opts):
     """The detailed representation of one instance row."""
     if MINIMAL_KEY in inst:
-        return minimal_entry(inst, opts.links, detail=True)
+        # NOTE: as Nova, a down cell's server in the detailed list still
+        # shows the groups Neutron knows of.
+        server = minimal_entry(inst, opts.links, detail=True)
+        _add_security_groups(server, opts)
+        return server
     v = opts.version
     links = opts.links
     uuid = inst['uuid']
@@ -415,7 +438,7 @@ def show(inst, opts):
         'user_id': inst['user_id'] or '',
         'updated': common.isotime(inst['updated_at']),
         'OS-DCF:diskConfig': 'AUTO' if inst['auto_disk_config'] else 'MANUAL',
-        'OS-EXT-AZ:availability_zone': inst['availability_zone'] or '',
+        'OS-EXT-AZ:availability_zone': availability_zone(inst, opts) or '',
         'config_drive': inst['config_drive'],
         'key_name': inst['key_name'],
         'OS-SRV-USG:launched_at': common.strtime(inst['launched_at']),
@@ -430,6 +453,7 @@ def show(inst, opts):
             server['fault'] = fault_view(fault, opts.is_admin)
     if status in PROGRESS_STATUSES:
         server['progress'] = inst['progress']
+    _add_security_groups(server, opts)
 
     if opts.show_extended_attr:
         server.update(_extended_attributes(inst, v))

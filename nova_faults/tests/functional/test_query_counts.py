@@ -24,6 +24,7 @@ import sys
 
 from oslo_utils import uuidutils
 
+from nova_faults.objects import aggregate
 from nova_faults import recording
 from nova_faults.tests import fixtures as nf_fixtures
 from nova_faults.tests.functional import base
@@ -139,6 +140,29 @@ class QueryCountTest(base.APITestCase):
         self.assertEqual(few, self.count('/os-services', '2.84'))
         # One query per cell.
         self.assertEqual(3, few)
+
+    def test_zones_one_aggregate_query_per_page(self):
+        """Without the zone cache: one aggregate query per request."""
+        self.add_hosts(3)
+        aggregate.create(self.deployment.admin_context(), 'agg',
+                         ['compute-0', 'compute-1'],
+                         {'availability_zone': 'az1'})
+        path = '/servers/detail?all_tenants=1&limit=1000'
+        self.add_servers(6)
+        cached = self.count(path, '2.84')
+        self.conf.set_override('availability_zone_cache_ttl', 0,
+                               group='api_database')
+        counts = {}
+        for total in (6, 30):
+            self.add_servers(total - self.made)
+            counts[total] = self.count(path, '2.84')
+        self.assertEqual(counts[6], counts[30], counts)
+        self.assertEqual(cached + 1, counts[30])
+        services = self.count('/os-services', '2.84')
+        self.add_hosts(30)
+        self.assertEqual(services, self.count('/os-services', '2.84'))
+        # One query per cell and one for the zones of every compute.
+        self.assertEqual(4, services)
 
     def test_instance_actions_with_many_servers(self):
         self.add_hosts(2)

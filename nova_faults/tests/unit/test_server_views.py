@@ -185,6 +185,31 @@ class ServerViewTest(testtools.TestCase):
         options = views.ViewOptions(V(version), LINKS, **opts)
         return views.show(inst or _instance(), options)
 
+    def test_security_groups_handed_in(self):
+        uuid = _instance()['uuid']
+        self.assertNotIn('security_groups', self._show('2.1'))
+        self.assertNotIn('security_groups', self._show(
+            '2.1', security_groups={uuid: []}))
+        groups = [{'name': 'web'}, {'name': 'web'}]
+        self.assertEqual(groups, self._show(
+            '2.1', security_groups={uuid: groups})['security_groups'])
+        minimal = views.minimal_row({'instance_uuid': uuid,
+                                     'project_id': 'p1',
+                                     'created_at': NOW})
+        server = self._show('2.69', inst=minimal,
+                            security_groups={uuid: groups})
+        self.assertEqual(['created', 'id', 'links', 'security_groups',
+                          'status', 'tenant_id'], sorted(server))
+
+    def test_availability_zone_handed_in(self):
+        uuid = _instance()['uuid']
+        az = 'OS-EXT-AZ:availability_zone'
+        self.assertEqual('az1', self._show('2.1')[az])
+        self.assertEqual('az2', self._show(
+            '2.1', availability_zones={uuid: 'az2'})[az])
+        self.assertEqual('', self._show(
+            '2.1', availability_zones={uuid: None})[az])
+
     def test_basic_21(self):
         server = self._show('2.1')
         self.assertEqual({'id': '1', 'links': [
