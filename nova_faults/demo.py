@@ -16,6 +16,8 @@
 ``nova-faults-api --demo``) writes, in the first cell:
 
 * compute services ``compute1`` and ``compute2`` and a conductor;
+  ``compute2`` is in host aggregate ``east``, availability zone
+  ``az-east`` (``compute1`` is in the default zone, ``nova``);
 * servers of project ``demo`` (user ``demo``):
 
   - ``vm1`` (ACTIVE): a ``create`` that succeeded, then the ``resize``
@@ -77,6 +79,7 @@ from nova_faults.db import request_specs as db_request_specs
 from nova_faults.db import services as db_services
 from nova_faults import demo_logs
 from nova_faults import exception
+from nova_faults.objects import aggregate
 from nova_faults.objects import instance as instance_obj
 from nova_faults import recording
 from nova_faults import servicegroup
@@ -345,6 +348,15 @@ def _create(demo, server, name, compute):
         compute.build_and_run_instance(ctx, server)
 
 
+def add_zone_aggregate(demo):
+    """Host aggregate ``east``: ``compute2`` in zone ``az-east``."""
+    zones = aggregate.AggregateList.zones_by_host(
+        demo.admin, demo.conf, ['compute2'], refresh=['compute2'])
+    if 'az-east' not in zones['compute2']:
+        aggregate.create(demo.admin, 'east', ['compute2'],
+                         {'availability_zone': 'az-east'})
+
+
 def add_vm1_failed_resize(demo):
     """Seed 000: a resize that failed in the scheduler; still ACTIVE."""
     server, _created = demo.server('vm1', '10.0.0.11', host='compute1',
@@ -393,7 +405,8 @@ def add_vm2_error_with_fault(demo):
 def add_vm3_failed_live_migration(demo):
     """A hypervisor error: details are only its class name."""
     server, _created = demo.server('vm3', '10.0.0.13', host='compute2',
-                                   node='compute2')
+                                   node='compute2',
+                                   availability_zone='az-east')
     _create(demo, server, 'vm3', demo.compute2)
     ctx = demo.once('vm3:live-migration', server, 'live-migration')
     if ctx is not None:
@@ -542,6 +555,7 @@ def add_unreachable_cell(demo):
 #: The steps of :func:`populate`, in order; each takes a :class:`Demo`.
 STEPS = [
     add_services,
+    add_zone_aggregate,
     add_vm1_failed_resize,
     add_vm1_resize_logs,
     add_vm2_error_with_fault,

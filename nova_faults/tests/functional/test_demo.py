@@ -129,3 +129,15 @@ class DemoTestCase(base.APITestCase):
         owner = self.get('/servers/detail', OWNER, '2.16')['servers']
         self.assertEqual(6, len(owner))
         self.assertNotIn('host_status', owner[0])
+
+    def test_zones_from_the_aggregate(self):
+        servers = self.get('/servers/detail', OWNER, '2.1')['servers']
+        zones = {s['name']: s['OS-EXT-AZ:availability_zone']
+                 for s in servers}
+        self.assertEqual('az-east', zones['vm3'])
+        self.assertEqual('nova', zones['vm1'])
+        services = self.get('/os-services', ADMIN, '2.1')['services']
+        zones = {s['host']: s['zone'] for s in services
+                 if s['binary'] == 'nova-compute'}
+        self.assertEqual('az-east', zones['compute2'])
+        self.assertEqual('nova', zones['compute1'])
