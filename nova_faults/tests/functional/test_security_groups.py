@@ -17,6 +17,8 @@ The fake Neutron listens on 127.0.0.1; ``[neutron]`` points at it with
 keystone-less Neutron is configured. The API runs its real pipeline.
 """
 
+from nova_faults import cells
+from nova_faults.db import mappings as db_mappings
 from nova_faults import neutron
 from nova_faults.objects import security_group
 from nova_faults.tests import fake_neutron
@@ -194,3 +196,33 @@ class NeutronNotConfiguredTest(servers_base.ServersTestCase):
             self.assertNotIn('security_groups', response.text)
         self.assertEqual([], neutron_fake.requests)
         self.assertFalse(neutron.is_configured(self.conf))
+
+
+class DownCellSecurityGroupsTest(NeutronTestCase):
+    """A down cell's server in the detailed list (2.69) keeps its groups."""
+
+    cell_count = 1
+
+    def test_minimal_record_shows_groups(self):
+        up = self.make_server(0)
+        down = db_mappings.cell_mapping_create(self.admin_ctx, {
+            'name': 'down', 'transport_url': 'none:///',
+            'database_connection': 'mysql+pymysql://nobody@127.0.0.1:1/x'})
+        cells.reset_cache()
+        lost = '3f0d4d6c-2222-4c1e-9a53-0c6a4f2b7e01'
+        db_mappings.instance_mapping_create(self.admin_ctx, {
+            'instance_uuid': lost, 'cell_uuid': down['uuid'],
+            'project_id': servers_base.PROJECT, 'user_id': 'demo'})
+        web = self.neutron.add_security_group('web')
+        self.neutron.add_port(lost, [web])
+        self.neutron.add_port(up['uuid'], [web])
+        response = self.user_get(DETAIL, version='2.69')
+        self.assertEqual(200, response.status_int, response.text)
+        servers = {s['id']: s for s in response.json['servers']}
+        # NOTE: as Nova: the five keys of a minimal record, and the groups.
+        self.assertEqual({'id', 'status', 'tenant_id', 'created', 'links',
+                          'security_groups'}, set(servers[lost]))
+        self.assertEqual([{'name': 'web'}], servers[lost]['security_groups'])
+        self.assertEqual([{'name': 'web'}],
+                         servers[up['uuid']]['security_groups'])
+        self.assertEqual(1, len(self.neutron.requests_for('ports')))
