@@ -22,6 +22,8 @@ Nothing here knows about HTTP frameworks.
 import logging
 import re
 
+from oslo_utils import strutils
+
 LOG = logging.getLogger(__name__)
 
 
@@ -197,103 +199,186 @@ MAX_MESSAGE_BYTES = 255
 
 SCRUBBED = '***'
 
-# A key names a credential when its name contains one of these words or
-# ends in "pass" (``admin_pass``, ``adminPass``); matched without regard to
-# case, so ``X-Auth-Token``, ``os_password``, ``client_secret`` and
-# ``apiKey`` are caught.
-_SECRET_NAME = re.compile(
-    r'password|passwd|passphrase|pwd|pswd|token|secret|api[_-]?key|'
-    r'access[_-]?key|private[_-]?key|encrypted[_-]?key|cephx[_-]?key|'
-    r'sslkey|fernetkey|keyring|credential|authorization|pass$',
-    re.IGNORECASE)
+# NOTE: the key names are oslo.utils' (``strutils.mask_password``'s list,
+# read from the library so that we never drift from it: a key it learns,
+# we learn) plus ours, and a key matches as it does there, without regard
+# to case, when its name contains one of them (oslo.utils asks for the
+# key at the end of the name, optionally followed by digits: containing
+# it masks at least as much). A "-" in a name counts as "_", so that
+# ``--os-admin-pass`` is ``admin_pass``. Ours add what oslo.utils misses:
+# api keys, access keys, credentials, ``Authorization`` headers and names
+# ending in "pass" (and digits).
+_OSLO_KEYS = tuple(strutils._SANITIZE_KEYS)
+_OUR_KEYS = ('passwd', 'pwd', 'pswd', 'api_key', 'apikey', 'access_key',
+             'accesskey', 'cephx_key', 'keyring', 'credential',
+             'authorization')
+_SECRET_KEY = re.compile(
+    '|'.join(re.escape(key) for key in _OSLO_KEYS + _OUR_KEYS) +
+    r'|pass\d*$', re.IGNORECASE)
+
+
+def is_secret_name(name):
+    """Does a key, option or XML tag called ``name`` hold a credential?"""
+    return _SECRET_KEY.search(name.replace('-', '_')) is not None
+
 
 # NOTE: every pattern below starts only at the beginning of a "word" (a
-# negative look-behind) and has no nested repetition, so scrubbing stays
-# linear in the length of the text: it runs on tracebacks too, and a
-# hostile message must not make it slow.
+# negative look-behind) and has no nested repetition, and every value is
+# read by a loop that never steps back, so scrubbing stays linear in the
+# length of the text: it runs on tracebacks too, and a hostile message
+# must not make it slow.
 
-# key = value, key: value, "key": "value", 'key' => 'value', ...
+# A key and its separator: ``key = value``, ``key: value``, ``"key":
+# "value"``, ``'key' => 'value'``, ``key 'value'`` (a quoted value after
+# a space, as oslo.utils), or a command-line option ``--os-password
+# VALUE`` / ``--token=VALUE``.
 _KEY = re.compile(
-    r'''(?<![\w.-])(?P<kq>["']?)(?P<name>[\w.-]+)(?P=kq)'''
-    r'''(?P<sep>\s*(?:=>|=|:)\s*)''')
+    r"(?<![\w.-])(?:"
+    r"--(?P<opt>[\w.-]+)(?P<osep>=|\s+)|"
+    r"(?P<kq>[\"']?)(?P<name>[\w.-]+)(?P=kq)"
+    r"(?P<sep>\s*(?:=>|=|:)\s*|\s+(?=[\"'])))")
+_SEPARATOR = re.compile(r'\s*(?:=>|=|:)')
 # A quoted value runs to its closing quote (or to the end of the text).
 _QUOTED = {
     '"': re.compile(r'"(?:\\.|[^"\\])*"?', re.DOTALL),
     "'": re.compile(r"'(?:\\.|[^'\\])*'?", re.DOTALL),
 }
-_UNQUOTED = re.compile(
-    r'''(?:(?:Bearer|Basic|Token|Negotiate)\s+)?[^\s"',;&)}\]]+''',
-    re.IGNORECASE)
-
-# Command lines: --os-password VALUE, --token VALUE.
-_CLI_OPTION = re.compile(
-    r'(?<![\w-])--(?P<name>[\w-]+)(?P<sep>\s+)(?P<val>[^\s-]\S*)')
+# An HTTP authorization scheme before the credential it introduces.
+_AUTH_SCHEME = re.compile(r'(?:Bearer|Basic|Token|Negotiate|Digest)\s+',
+                          re.IGNORECASE)
+# An unquoted value runs to the next whitespace, or, once it opens a
+# bracket, to the whitespace after the bracket closes (quotes inside
+# brackets are honoured): a nested ``{"id": "..."}`` is hidden whole.
+_PLAIN = re.compile(r'[^\s{(\[]*')
+_IN_BRACKETS = re.compile(r"[^{}()\[\]\"']*")
 
 # XML: <password>VALUE</password>, <adminPass>VALUE</adminPass>.
 _XML = re.compile(
     r'(?P<open><(?P<tag>[\w.-]+)(?:\s[^<>]*)?>)[^<]*(?P<close></(?P=tag)>)')
 
 # scheme://user:password@host -> scheme://user:***@host. The password runs
-# to the *last* "@" of the URL token, so a password containing "@" (or
-# "/", which SQLAlchemy URLs allow) is still fully hidden; over-hiding is
-# preferred to leaking.
+# to the *last* "@" before the next whitespace, so a password holding "@",
+# "/", quotes or brackets is still fully hidden; over-hiding is preferred
+# to leaking.
 _URL = re.compile(
-    r'''(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)'''
-    r'''(?P<rest>[^\s"'<>]+)''')
+    r'(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)'
+    r'(?P<rest>\S+)')
 
 
-def _scrub_url(match):
-    rest = match.group('rest')
-    at = rest.rfind('@')
-    if at < 0:
-        return match.group(0)
-    userinfo, hostpart = rest[:at], rest[at:]
-    user, colon, _password = userinfo.partition(':')
-    if not colon or '/' in user:
-        # A user name alone (``ssh://nova@compute1``) is no secret.
-        return match.group(0)
-    return match.group('scheme') + user + ':' + SCRUBBED + hostpart
+def _url_spans(text):
+    """The passwords of ``scheme://user:password@host`` URLs."""
+    for match in _URL.finditer(text):
+        rest = match.group('rest')
+        at = rest.rfind('@')
+        if at < 0:
+            continue
+        user, colon, _password = rest[:at].partition(':')
+        if not colon or '/' in user:
+            # A user name alone (``ssh://nova@compute1``) is no secret.
+            continue
+        start = match.start('rest')
+        yield start + len(user) + 1, start + at, SCRUBBED
 
 
-def _scrub_cli(match):
-    if not _SECRET_NAME.search(match.group('name')):
-        return match.group(0)
-    return match.group(0)[:match.start('val') - match.start()] + SCRUBBED
+def _xml_spans(text):
+    """The text of ``<password>...</password>``-style elements."""
+    for match in _XML.finditer(text):
+        if is_secret_name(match.group('tag')):
+            yield match.end('open'), match.start('close'), SCRUBBED
 
 
-def _scrub_xml(match):
-    if not _SECRET_NAME.search(match.group('tag')):
-        return match.group(0)
-    return match.group('open') + SCRUBBED + match.group('close')
+def _unquoted_end(text, pos):
+    """Where an unquoted value starting at ``pos`` ends."""
+    depth = 0
+    size = len(text)
+    while pos < size:
+        if depth == 0:
+            pos = _PLAIN.match(text, pos).end()
+            if pos >= size or text[pos].isspace():
+                return pos
+            depth = 1
+            pos += 1
+            continue
+        pos = _IN_BRACKETS.match(text, pos).end()
+        if pos >= size:
+            return size
+        char = text[pos]
+        if char in '{([':
+            depth += 1
+            pos += 1
+        elif char in '})]':
+            depth -= 1
+            pos += 1
+        else:
+            pos = _QUOTED[char].match(text, pos).end()
+    return pos
 
 
-def _scrub_pairs(text):
-    out = []
+def _value_end(text, pos):
+    """(end, mask) of the value of a credential starting at ``pos``."""
+    quote = text[pos:pos + 1]
+    if quote in _QUOTED:
+        end = _QUOTED[quote].match(text, pos).end()
+        # ``password="ab"cd``: what sticks to the closing quote is part
+        # of the value too.
+        if end < len(text) and (text[end].isalnum() or
+                                text[end] in '\\"\''):
+            end = _unquoted_end(text, end)
+        return end, quote + SCRUBBED + quote
+    scheme = _AUTH_SCHEME.match(text, pos)
+    if scheme:
+        pos = scheme.end()
+    return _unquoted_end(text, pos), SCRUBBED
+
+
+def _pair_spans(text):
+    """The values of credential keys and command-line options."""
     pos = 0
     while True:
         match = _KEY.search(text, pos)
         if match is None:
-            break
-        end = match.end()
-        if not _SECRET_NAME.search(match.group('name')):
+            return
+        name = match.group('opt') or match.group('name')
+        if not is_secret_name(name):
             # Not a credential: keep the key and look at its value too
-            # (``name: password=x``).
-            out.append(text[pos:end])
-            pos = end
+            # (``name: password=x``, ``--debug --password x``).
+            pos = match.end('opt') if match.group('opt') else match.end()
             continue
-        quote = text[end:end + 1]
-        if quote in _QUOTED:
-            value = _QUOTED[quote].match(text, end)
-            hidden = quote + SCRUBBED + quote
-        else:
-            value = _UNQUOTED.match(text, end)
-            hidden = SCRUBBED
-        out.append(text[pos:end])
-        if value is None:
-            pos = end
+        pos = match.end()
+        if pos >= len(text):
+            return
+        end, hidden = _value_end(text, pos)
+        sep = match.group('sep')
+        if sep and not sep.strip() and _SEPARATOR.match(text, end):
+            # ``apikey "password"="x"``: the quoted word after the space
+            # is the next key, not a value.
             continue
-        out.append(hidden)
-        pos = value.end()
+        if end > pos:
+            yield pos, end, hidden
+        pos = end
+
+
+def _hide(text, spans):
+    """``text`` with the union of ``spans`` replaced by their masks."""
+    out = []
+    pos = 0
+    last = None
+    for start, end, hidden in sorted(spans):
+        if last is not None and start <= last[1]:
+            # Overlapping findings (a URL password holding ``token=``):
+            # hide their union.
+            if end > last[1]:
+                last = (last[0], end, SCRUBBED)
+            continue
+        if last is not None:
+            out.append(text[pos:last[0]])
+            out.append(last[2])
+            pos = last[1]
+        last = (start, end, hidden)
+    if last is not None:
+        out.append(text[pos:last[0]])
+        out.append(last[2])
+        pos = last[1]
     out.append(text[pos:])
     return ''.join(out)
 
@@ -303,25 +388,35 @@ def scrub_credentials(text):
 
     An improvement over Nova, applied to every message the recording
     library stores (event ``details`` and ``traceback``, fault ``message``
-    and ``details``): URL passwords (``scheme://user:secret@host``),
-    ``password=...``/``token: ...``/``"secret": "..."``-style pairs (quoted
-    or not; any key containing password, passwd, token, secret, api_key,
-    credential, ... or ending in "pass"), HTTP ``X-Auth-Token`` and
-    ``Authorization`` header values, command-line options such as
-    ``--os-password VALUE`` and XML elements such as
-    ``<adminPass>VALUE</adminPass>``. Values become ``***``.
+    and ``details``) and again to what the API shows of them: URL
+    passwords (``scheme://user:secret@host``, to the last ``@``),
+    ``password=...``/``token: ...``/``"secret": "..."``-style pairs,
+    HTTP ``X-Auth-Token`` and ``Authorization`` header values,
+    command-line options such as ``--os-password VALUE`` and XML elements
+    such as ``<adminPass>VALUE</adminPass>``. Values become ``***``.
 
-    (``oslo_utils.strutils.mask_password`` is not used: it misses URLs,
-    ``token: x`` and ``api_key`` and swallows the text after a quoted
-    pair in a Python dict repr.)
+    A key is a credential when its name contains, in any case, one of
+    oslo.utils' ``strutils.mask_password`` keys (password, token, secret,
+    passphrase, private_key, ...) or one of ours (passwd, api_key,
+    access_key, credential, authorization, ... or a name ending in
+    "pass"). The scrubber errs on the side of hiding: a quoted value is
+    hidden to its closing quote (escapes honoured), an unquoted one to
+    the next whitespace (or the end of the text), whatever punctuation it
+    holds.
+
+    (``mask_password`` itself is not used: it misses URLs, ``token: x``
+    and ``api_key``, stops unquoted values at a quote and swallows the
+    text after a quoted pair in a Python dict repr.)
     """
     if not text:
         return text
     text = str(text)
-    text = _URL.sub(_scrub_url, text)
-    text = _XML.sub(_scrub_xml, text)
-    text = _CLI_OPTION.sub(_scrub_cli, text)
-    return _scrub_pairs(text)
+    # Each finder reads the original text; what any of them finds is
+    # hidden, and findings that overlap are hidden as one.
+    spans = list(_url_spans(text))
+    spans.extend(_xml_spans(text))
+    spans.extend(_pair_spans(text))
+    return _hide(text, spans)
 
 
 def safe_truncate(value, length):

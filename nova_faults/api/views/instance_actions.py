@@ -17,11 +17,18 @@ the microversion and the visibility decided by the handler, and return
 dicts; they know neither the database nor the policies. Datetimes are
 left as ``datetime`` objects: the JSON serialiser writes them as Nova
 does (``2018-04-25T01:26:29.092892``).
+
+Free texts (an action's ``message``, an event's ``details`` and
+``traceback``) are scrubbed of credentials as they are shown, whoever
+wrote them: the recording library scrubs what it stores, but the rows of
+a Nova deployment were written by Nova, which does not.
 """
 
 import collections
 import hashlib
 import urllib.parse
+
+from nova_faults import exception
 
 ACTION_KEYS = ('action', 'instance_uuid', 'request_id', 'user_id',
                'project_id', 'start_time', 'message')
@@ -57,7 +64,9 @@ def generate_host_id(host, project_id):
 def action_dict(action, version):
     """One action as the API shows it (``updated_at`` from 2.58)."""
     keys = ACTION_KEYS_V258 if version >= (2, 58) else ACTION_KEYS
-    return {key: _get(action, key) for key in keys}
+    body = {key: _get(action, key) for key in keys}
+    body['message'] = exception.scrub_credentials(body['message'])
+    return body
 
 
 def event_dict(event, hostid_project_id, visibility):
@@ -67,14 +76,16 @@ def event_dict(event, hostid_project_id, visibility):
     """
     body = {key: _get(event, key) for key in EVENT_KEYS}
     if visibility.show_traceback:
-        body['traceback'] = _get(event, 'traceback')
+        body['traceback'] = exception.scrub_credentials(
+            _get(event, 'traceback'))
     if visibility.show_host:
         body['host'] = _get(event, 'host')
     if visibility.show_hostid:
         body['hostId'] = generate_host_id(_get(event, 'host'),
                                           hostid_project_id)
     if visibility.show_details:
-        body['details'] = _get(event, 'details')
+        body['details'] = exception.scrub_credentials(
+            _get(event, 'details'))
     return body
 
 

@@ -30,6 +30,7 @@ from urllib import parse as urlparse
 
 from nova_faults.api import server_states
 from nova_faults.api.views import common
+from nova_faults import exception
 from nova_faults import network_info
 
 COLLECTION = 'servers'
@@ -270,12 +271,14 @@ def fault_view(fault, is_admin):
 
     NOTE: as in Nova, visibility of ``details`` follows the context's
     admin flag (the ``context_is_admin`` rule), not a dedicated policy.
+    Unlike Nova, both texts are scrubbed of credentials as they are shown
+    (a Nova deployment's faults were stored unscrubbed).
     """
     view = {'code': fault['code'],
             'created': common.isotime(fault['created_at']),
-            'message': fault['message']}
+            'message': exception.scrub_credentials(fault['message'])}
     if fault.get('details') and (is_admin or fault['code'] != 500):
-        view['details'] = fault['details']
+        view['details'] = exception.scrub_credentials(fault['details'])
     return view
 
 

@@ -41,6 +41,7 @@ import webob
 from nova_faults.api import deploy
 from nova_faults import conf as nf_conf
 from nova_faults import policy
+from nova_faults.tests import fixtures as nf_fixtures
 
 # Nova's functional tests use this project id; any hex string will do.
 PROJECT_ID = '6f70656e737461636b20342065766572'
@@ -156,26 +157,21 @@ class APITestCase(testtools.TestCase):
 
     def _make_conf(self):
         if self.use_deployment:
-            deployment = self._deployment_fixture()
-            if deployment is not None:
-                self.deployment = self.useFixture(deployment)
-                conf = self.deployment.conf
-                for (group, name), value in self.conf_overrides.items():
-                    conf.set_override(name, value, group=group)
-                return conf
+            self.deployment = self.useFixture(self._deployment_fixture())
+            conf = self.deployment.conf
+            for (group, name), value in self.conf_overrides.items():
+                conf.set_override(name, value, group=group)
+            return conf
         return make_conf(self.state_path, overrides=self.conf_overrides)
 
     def _deployment_fixture(self):
-        """The data layer's ``Deployment`` fixture, or None.
+        """The data layer's ``Deployment`` fixture.
 
-        Subclasses override this to choose backends and cells.
+        Subclasses override this to choose backends and cells. (No
+        fallback: a broken fixtures module fails the test, it never
+        quietly turns a MariaDB or PostgreSQL test into a SQLite one.)
         """
-        try:
-            from nova_faults.tests import fixtures as nf_fixtures
-        except ImportError:
-            return None
-        deployment = getattr(nf_fixtures, 'Deployment', None)
-        return deployment() if deployment is not None else None
+        return nf_fixtures.Deployment()
 
     # Assertion helpers shared by the API tests.
 

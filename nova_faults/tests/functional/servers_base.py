@@ -32,6 +32,7 @@ from nova_faults.db import instances as db_instances
 from nova_faults.db import mappings as db_mappings
 from nova_faults.db import request_specs as db_request_specs
 from nova_faults.db import services as db_services
+from nova_faults.tests import fixtures as nf_fixtures
 from nova_faults.tests.functional import base
 
 PROJECT = base.PROJECT_ID
@@ -73,31 +74,7 @@ class ServersTestCase(base.APITestCase):
     backends = None   # e.g. ['mysql', 'postgresql'] for the cells
 
     def _deployment_fixture(self):
-        try:
-            from nova_faults.tests import fixtures as nf_fixtures
-        except ImportError:
-            return None
-        deployment = getattr(nf_fixtures, 'Deployment', None)
-        if deployment is None:
-            return None
-        return self._make_deployment(deployment)
-
-    def _make_conf(self):
-        conf = super()._make_conf()
-        if self.deployment is None:
-            # No Deployment fixture: an API database and SQLite cells
-            # under the test's state path.
-            from nova_faults.db import migration
-            conf.set_override('connection', db_api.sqlite_url(
-                conf, 'api.sqlite'), group='api_database')
-            migration.upgrade(db_api.api_connection_url(conf), migration.API)
-            for index in range(self.cell_count):
-                migration.create_cell(
-                    conf, 'cell%d' % (index + 1),
-                    db_api.sqlite_url(conf, 'cell%d.sqlite' % (index + 1)),
-                    sync=True)
-            self.addCleanup(db_api.dispose)
-        return conf
+        return self._make_deployment(nf_fixtures.Deployment)
 
     def _make_deployment(self, deployment_cls):
         backends = self.backends or ['sqlite'] * self.cell_count

@@ -16,11 +16,13 @@ scrubber, including hostile messages."""
 import string
 
 from hypothesis import given
-from hypothesis import settings
 from hypothesis import strategies as st
+from oslo_utils import strutils
 import testtools
 
 from nova_faults import exception
+from nova_faults.tests import hypothesis_profiles
+from nova_faults.tests import secret_messages
 
 
 class FakeHypervisorError(Exception):
@@ -60,6 +62,8 @@ class SafeTruncateTestCase(testtools.TestCase):
         text = '\u20ac' * 85  # 3 bytes each = 255
         self.assertEqual(text, exception.safe_truncate(text, 255))
 
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings()
     @given(st.text())
     def test_property_prefix_and_length(self, text):
         result = exception.safe_truncate(text, 255)
@@ -135,10 +139,26 @@ class ScrubCredentialsTestCase(testtools.TestCase):
          "{'admin_pass': '***', 'name': 'vm1'}"),
         ("{'auth_token': 'a\\'b'}", "{'auth_token': '***'}"),
         ('passwd=foo', 'passwd=***'),
-        ('secret=bar&user=bob', 'secret=***&user=bob'),
+        # An unquoted value runs to the next whitespace, punctuation and
+        # all: the scrubber errs on the side of hiding.
+        ('secret=bar&user=bob', 'secret=***'),
+        ('password=Zq9ab;cd', 'password=***'),
+        ('auth_token: abc&def', 'auth_token: ***'),
+        ('X-Auth-Token=uz(B)w|ZEcq', 'X-Auth-Token=***'),
+        ('X-Auth-Token=uz(B w)|ZEcq next', 'X-Auth-Token=*** next'),
+        ('password="ab"cd next', 'password="***" next'),
+        ('"token": {"id": "gAAA", "expires": 1}, "x": 2',
+         '"token": *** "x": 2'),
+        ('http://a:password=ab@cdefgh rest', 'http://a:*** rest'),
+        ('mysql://nova:x;token=abc@db/nova', 'mysql://nova:***'),
+        ('invalid password "hunter2" given', 'invalid password "***" given'),
+        ('apikey "password"="Zq9x"', 'apikey "password"="***"'),
+        ('--os-admin-pass2 x y', '--os-admin-pass2 *** y'),
+        ('--debug --token=x y', '--debug --token=*** y'),
+        ('CephRgwKey: abc', 'CephRgwKey: ***'),
         ('api_key=zzz', 'api_key=***'),
         ('apiKey: zzz', 'apiKey: ***'),
-        ('client_secret=zzz,', 'client_secret=***,'),
+        ('client_secret=zzz,', 'client_secret=***'),
         ('X-Auth-Token: gAAAAB3xyz', 'X-Auth-Token: ***'),
         ('x-auth-token:gAAAAB3xyz', 'x-auth-token:***'),
         ('Authorization: Bearer abc.def', 'Authorization: ***'),
@@ -171,59 +191,106 @@ class ScrubCredentialsTestCase(testtools.TestCase):
         self.assertIsNone(exception.scrub_credentials(None))
 
 
-# Disjoint from the noise and the key names, so a "leak" is never the
-# surrounding text itself.
-_SECRET_CHARS = string.digits + 'QJVW!#$%*+-.^_`|~'
-_secrets = st.text(alphabet=_SECRET_CHARS, min_size=6, max_size=40).map(
-    lambda s: 'Zq9' + s)
-_keys = st.sampled_from([
-    'password', 'PASSWORD', 'os_password', 'passwd', 'token', 'auth_token',
-    'X-Auth-Token', 'secret', 'client_secret', 'api_key', 'api-key',
-    'access_key', 'credential'])
-_noise = st.text(alphabet=string.ascii_lowercase + ' .:', max_size=30)
+# Secrets are drawn from every printable character. An unquoted value
+# ends at whitespace by definition (and one that starts with a quote is
+# a quoted value), so the forms that write a secret bare draw neither;
+# the forms that quote or encode it (JSON, Python reprs, XML) draw both.
+_printable = st.characters(
+    blacklist_categories=('Cc', 'Cs', 'Co', 'Cn')).filter(str.isprintable)
+_bare = _printable.filter(lambda c: not c.isspace())
+_SECRETS = {
+    True: st.text(_printable, min_size=secret_messages.RUN, max_size=40),
+    False: st.text(_bare, min_size=secret_messages.RUN, max_size=40).filter(
+        lambda s: s[0] not in '"\''),
+}
+_keys = st.sampled_from(secret_messages.KEYS).flatmap(
+    lambda key: st.sampled_from([key, key.upper(), 'os_' + key, key + '2',
+                                 key.title()]))
+# The text around the credential: any printable text that ends (before)
+# and starts (after) with a space, so that it does not become part of the
+# key or of a bare value.
+_around = st.text(_printable, max_size=30)
 
 
 class HostileMessagesTestCase(testtools.TestCase):
-    """Whatever surrounds a credential, it does not survive."""
+    """Whatever surrounds a credential, no 4-character run of it survives."""
 
-    def _assert_hidden(self, secret, text):
+    def _assert_hidden(self, form, key, secret, before, after):
+        leaked = secret_messages.check(exception.scrub_credentials, form,
+                                       key, secret, before, after)
+        message = secret_messages.build(form, key, secret, before, after)[0]
+        self.assertEqual(set(), leaked, ascii(message))
+        stored = exception.exception_to_dict(
+            exception.NovaFaultsException(message))['message']
+        baseline = exception.exception_to_dict(exception.NovaFaultsException(
+            secret_messages.build(form, key, 'N', before, after)[0]))
+        self.assertEqual(set(), secret_messages.leaked_runs(
+            stored, baseline['message'], secret, secret), ascii(message))
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=300)
+    @given(st.data(), st.sampled_from(sorted(secret_messages.FORMS)), _keys,
+           _around, _around)
+    def test_every_form(self, data, form, key, before, after):
+        secret = data.draw(_SECRETS[secret_messages.FORMS[form][1]])
+        self._assert_hidden(form, key, secret, before + ' ', ' ' + after)
+
+    def test_3000_generated_messages(self):
+        # The fixed list the leak counts of the release note are measured
+        # on (benchmarks/scrub_leaks.py).
+        leaks, by_form, examples = secret_messages.count_leaks(
+            exception.scrub_credentials, 3000)
+        self.assertEqual((0, {}), (leaks, by_form), examples)
+
+    def test_every_oslo_key_is_a_credential(self):
+        for key in strutils._SANITIZE_KEYS:
+            for name in (key, key.upper(), 'my_' + key + '2',
+                         key.replace('_', '-')):
+                self.assertTrue(exception.is_secret_name(name), name)
+                self.assertEqual(name + '=***',
+                                 exception.scrub_credentials(
+                                     name + '=Zq9;x&y'))
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=200)
+    @given(_around, st.sampled_from(['mysql+pymysql', 'postgresql', 'rabbit',
+                                     'https', 'amqp']),
+           st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8),
+           _SECRETS[False], st.sampled_from(['', '@x', '/x', ':1']),
+           _around)
+    def test_url_passwords(self, before, scheme, user, secret, tail, after):
+        def message(password):
+            return '%s %s://%s:%s%s@db.example:3306/nova %s' % (
+                before, scheme, user, password, tail, after)
+        text = message(secret)
+        scrubbed = exception.scrub_credentials(text)
+        baseline = exception.scrub_credentials(message('N'))
+        self.assertEqual(set(), secret_messages.leaked_runs(
+            scrubbed, baseline, secret + tail, secret), ascii(text))
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=100)
+    @given(st.text(max_size=300), _SECRETS[False])
+    def test_arbitrary_prefix(self, junk, secret):
+        # Whatever comes before (unbalanced quotes and brackets included),
+        # a credential after whitespace is hidden.
+        text = junk + ' password=' + secret
         scrubbed = exception.scrub_credentials(text)
         self.assertNotIn(secret, scrubbed)
-        self.assertNotIn(secret[3:], scrubbed)
-        stored = exception.exception_to_dict(
-            exception.NovaFaultsException(text))['message']
-        self.assertNotIn(secret[3:12], stored)
 
-    @settings(max_examples=200, deadline=None)
-    @given(_noise, _keys, st.sampled_from(['=', ': ', ' = ', ':', '=>']),
-           st.sampled_from(['', '"', "'"]), _secrets, _noise)
-    def test_key_value_pairs(self, before, key, sep, quote, secret, after):
-        quoted_key = quote + key + quote
-        text = '%s %s%s%s%s%s %s' % (before, quoted_key, sep, quote, secret,
-                                     quote, after)
-        self._assert_hidden(secret, text)
-
-    @settings(max_examples=200, deadline=None)
-    @given(_noise,
-           st.sampled_from(['mysql+pymysql', 'postgresql', 'rabbit',
-                            'https', 'amqp']),
-           st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8),
-           _secrets.map(lambda s: s.replace('@', '')),
-           st.sampled_from(['', '@x', '/x', ':1']),
-           _noise)
-    def test_url_passwords(self, before, scheme, user, secret, tail, after):
-        text = '%s %s://%s:%s%s@db.example:3306/nova %s' % (
-            before, scheme, user, secret, tail, after)
-        self._assert_hidden(secret, text)
-
-    @settings(max_examples=100, deadline=None)
-    @given(st.text(max_size=300), _secrets)
-    def test_arbitrary_prefix(self, junk, secret):
-        junk = junk.replace('"', '').replace("'", '').replace('\\', '')
-        text = junk + ' password=' + secret
-        self.assertNotIn(secret, exception.scrub_credentials(text))
-
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings()
     @given(st.text(max_size=500))
     def test_never_fails(self, text):
         exception.scrub_credentials(text)
         exception.exception_to_dict(exception.NovaFaultsException(text))
+
+    def test_linear_structure(self):
+        # No timing here (benchmarks/scrub_leaks.py measures the ratio of
+        # a text 8 times longer): hostile shapes of 200,000 characters
+        # are scrubbed at all, whole.
+        for unit in ('password=', '"password": "', '--password ', '{[(',
+                     'a' * 50 + ' ', 'x://a:b', '<password>', 'token "',
+                     'password={"a": "'):
+            text = unit * (200000 // len(unit))
+            self.assertIsInstance(exception.scrub_credentials(text), str)
