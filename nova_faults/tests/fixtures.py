@@ -34,6 +34,7 @@ import glob
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -636,10 +637,14 @@ class QueryCounter(fixtures.Fixture):
 # one per test class (``setUpClass`` + ``cleanUp`` in ``tearDownClass``,
 # or a ``testresources``-style shared fixture), not one per test.
 #
-# The binaries are looked up in the usual Debian/Ubuntu places. When they
-# are missing the test is skipped, always; when they exist but the server
-# cannot start, the test is skipped, or fails under
-# NOVA_FAULTS_REQUIRE_BACKENDS=1. PostgreSQL refuses to run as root: when
+# The binaries are looked up on PATH and in the usual Debian/Ubuntu places
+# (/usr/lib/postgresql/*/bin; /usr/sbin/mariadbd or mysqld with
+# mariadb-install-db or mysql_install_db). When they are missing, or exist
+# but the server cannot start, the test is skipped, or fails under
+# NOVA_FAULTS_REQUIRE_BACKENDS=1 (CI). ``stop()`` checks that the server
+# really stopped (pg_ctl's exit status, the server process's exit, the
+# port refusing connections) and fails the test otherwise: an outage test
+# must not pass without its outage. PostgreSQL refuses to run as root: when
 # the tests run as root, its commands run as the ``postgres`` OS user
 # (``runuser``) and the data directory is given to that user.
 #
@@ -648,6 +653,11 @@ class QueryCounter(fixtures.Fixture):
 # ``closed_port_url(backend)`` a URL whose port refuses connections;
 # ``wrong_credentials_url(url)`` the same server with a user and password
 # it does not know.
+
+def _version_key(path):
+    """Sort key: the numbers in a path (``.../16/bin`` after ``.../9``)."""
+    return [int(part) for part in re.findall(r'\d+', path)]
+
 
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
@@ -661,6 +671,15 @@ def _skip_or_fail(reason):
         raise AssertionError('%s and %s=1 requires it' % (reason,
                                                           REQUIRE_ENV))
     raise unittest.SkipTest(reason)
+
+
+def port_refuses(port):
+    """True when nothing accepts connections on 127.0.0.1:``port``."""
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=5):
+            return False
+    except OSError:
+        return True
 
 
 def _wait_for_port(port, timeout, process=None):
@@ -687,6 +706,8 @@ class _PrivateServer(fixtures.Fixture):
         super().__init__()
         self.port = port
         self.running = False
+        #: Successful stops so far (each one checked).
+        self.stops = 0
 
     @property
     def admin_url(self):
@@ -734,6 +755,15 @@ class _PrivateServer(fixtures.Fixture):
             _skip_or_fail('private %s server %s: %s' % (self.backend, what,
                                                         log))
 
+    def _assert_stopped(self, ok, what):
+        """Fail (never skip) when a stop did not stop the server."""
+        if ok and not port_refuses(self.port):
+            ok, what = False, 'still accepts connections after stop'
+        if not ok:
+            raise AssertionError('private %s server: %s: %s' % (
+                self.backend, what, self._log_tail()))
+        self.stops += 1
+
 
 class PrivatePostgreSQL(_PrivateServer):
     """A PostgreSQL cluster of its own on 127.0.0.1 (trust auth)."""
@@ -745,10 +775,23 @@ class PrivatePostgreSQL(_PrivateServer):
 
     @staticmethod
     def binaries():
-        """The directory holding initdb and pg_ctl, or None."""
-        for path in sorted(glob.glob('/usr/lib/postgresql/*/bin'),
-                           reverse=True):
-            if os.path.exists(os.path.join(path, 'pg_ctl')):
+        """The directory holding initdb and pg_ctl, or None.
+
+        PATH first, then Debian's /usr/lib/postgresql/<version>/bin
+        (newest version first) and the usual other places.
+        """
+        candidates = []
+        on_path = shutil.which('pg_ctl')
+        if on_path:
+            candidates.append(os.path.dirname(os.path.realpath(on_path)))
+        candidates += sorted(glob.glob('/usr/lib/postgresql/*/bin'),
+                             key=_version_key, reverse=True)
+        candidates += sorted(glob.glob('/usr/pgsql-*/bin'),
+                             key=_version_key, reverse=True)
+        candidates += ['/usr/local/pgsql/bin', '/usr/local/bin', '/usr/bin']
+        for path in candidates:
+            if all(os.access(os.path.join(path, name), os.X_OK)
+                   for name in ('pg_ctl', 'initdb')):
                 return path
         return None
 
@@ -764,7 +807,8 @@ class PrivatePostgreSQL(_PrivateServer):
     def _init(self):
         self.bindir = self.binaries()
         if self.bindir is None:
-            raise unittest.SkipTest('PostgreSQL server binaries not found')
+            _skip_or_fail('PostgreSQL server binaries (pg_ctl, initdb) not '
+                          'found on PATH nor under /usr/lib/postgresql')
         if os.geteuid() == 0:
             import pwd
             owner = pwd.getpwnam('postgres')
@@ -790,10 +834,18 @@ class PrivatePostgreSQL(_PrivateServer):
         self.running = True
 
     def stop(self, mode='fast'):
-        """Stop the server (``fast``: end sessions; ``immediate``: crash)."""
-        self._run([os.path.join(self.bindir, 'pg_ctl'), '-D', self.datadir,
-                   '-m', mode, '-w', '-t', '60', 'stop'])
+        """Stop the server (``fast``: end sessions; ``immediate``: crash).
+
+        Fails the test when pg_ctl reports an error or the port still
+        accepts connections.
+        """
+        proc = self._run([os.path.join(self.bindir, 'pg_ctl'), '-D',
+                          self.datadir, '-m', mode, '-w', '-t', '60',
+                          'stop'])
         self.running = False
+        self._assert_stopped(proc.returncode == 0, 'pg_ctl stop exited %d '
+                             '(%s)' % (proc.returncode,
+                                       proc.stderr.strip()[-200:]))
 
     def _log_tail(self):
         try:
@@ -813,10 +865,19 @@ class PrivateMariaDB(_PrivateServer):
 
     @staticmethod
     def binaries():
-        """(server, install-db) executables, or None."""
-        server = (shutil.which('mariadbd') or
-                  shutil.which('mariadbd', path='/usr/sbin:/usr/libexec'))
-        install = shutil.which('mariadb-install-db')
+        """(server, install-db) executables, or None.
+
+        PATH first, then /usr/sbin, /usr/libexec, /usr/bin and
+        /usr/local (Debian's /usr/sbin/mariadbd is not on a user's PATH);
+        ``mysqld`` and ``mysql_install_db`` are the older names.
+        """
+        path = os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin',
+                                '/usr/libexec', '/usr/bin',
+                                '/usr/local/sbin', '/usr/local/bin'])
+        server = shutil.which('mariadbd', path=path) or shutil.which(
+            'mysqld', path=path)
+        install = shutil.which('mariadb-install-db', path=path) or (
+            shutil.which('mysql_install_db', path=path))
         if server and install:
             return server, install
         return None
@@ -824,7 +885,9 @@ class PrivateMariaDB(_PrivateServer):
     def _init(self):
         binaries = self.binaries()
         if binaries is None:
-            raise unittest.SkipTest('MariaDB server binaries not found')
+            _skip_or_fail('MariaDB server binaries (mariadbd or mysqld, '
+                          'mariadb-install-db or mysql_install_db) not found '
+                          'on PATH nor in /usr/sbin')
         self.server_bin, install = binaries
         self.datadir = os.path.join(self.base, 'data')
         self.logfile = os.path.join(self.base, 'mariadb.log')
@@ -856,8 +919,10 @@ class PrivateMariaDB(_PrivateServer):
         ok = _wait_for_port(self.port, 60, self.process)
         if ok:
             ok = self._ping(60)
-        if not ok:
-            self.stop()
+        if not ok and self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
         self._check(ok, 'did not start')
         self.running = True
 
@@ -874,17 +939,30 @@ class PrivateMariaDB(_PrivateServer):
         return False
 
     def stop(self, mode='fast'):
-        """Stop the server (``fast``: SIGTERM; ``immediate``: SIGKILL)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL if mode == 'immediate'
-                                     else signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.process = None
+        """Stop the server (``fast``: SIGTERM; ``immediate``: SIGKILL).
+
+        Fails the test when the server had already died, did not exit
+        cleanly on SIGTERM (or by SIGKILL), or its port still accepts
+        connections.
+        """
+        process, self.process = self.process, None
         self.running = False
+        if process is None:
+            return self._assert_stopped(False, 'never started')
+        if process.poll() is not None:
+            return self._assert_stopped(False, 'had died (exit status %s)'
+                                        % process.returncode)
+        expected = (-signal.SIGKILL if mode == 'immediate' else 0)
+        process.send_signal(signal.SIGKILL if mode == 'immediate'
+                            else signal.SIGTERM)
+        try:
+            status = process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+            return self._assert_stopped(False, 'ignored SIGTERM for 60 s')
+        self._assert_stopped(status == expected, 'exit status %s, expected '
+                             '%s' % (status, expected))
 
     def _log_tail(self):
         try:

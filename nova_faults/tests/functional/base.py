@@ -214,6 +214,36 @@ def free_port(host='127.0.0.1'):
         return sock.getsockname()[1]
 
 
+#: How long a request may run before a test calls it hung. Generous on
+#: purpose: it detects a hang, it does not time anything (timings belong
+#: to benchmarks/, as ratios), so a slow shared machine never fails it.
+HANG_SECONDS = 120
+
+
+def returns(test, call, seconds=HANG_SECONDS):
+    """``call()``'s result; fails ``test`` if it has not returned in time.
+
+    A hang detector, not a timing: ``seconds`` is far above what any
+    request costs (a hung cell costs ``[api] cell_timeout``).
+    """
+    outcome = {}
+
+    def run():
+        try:
+            outcome['value'] = call()
+        except BaseException as exc:
+            outcome['error'] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    test.assertFalse(thread.is_alive(),
+                     'no answer in %d s: the request hung' % seconds)
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['value']
+
+
 class LiveServer(fixtures.Fixture):
     """Serve ``app`` with cheroot, as ``nova-faults-api`` does.
 

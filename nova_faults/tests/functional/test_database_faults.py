@@ -26,6 +26,7 @@
 """
 
 import collections
+import json
 import logging
 import re
 import threading
@@ -110,13 +111,14 @@ class TestAPIDatabaseUnavailable(_AppTestCase):
         api = self.load(overrides={
             ('api_database', 'connection'): hung.url(backend),
             ('api', 'cell_timeout'): 2})
-        start = time.monotonic()
-        resp = api.get('/servers/detail')
-        took = time.monotonic() - start
+        # The driver's connect timeout follows [api] cell_timeout, so the
+        # request returns (base.returns is the hang detector; the cost of
+        # a hung database is measured in benchmarks/).
+        resp = base.returns(self, lambda: api.get('/servers/detail'))
         self.assertEqual(503, resp.status_int, resp.text)
         self.assertIn('The API database is not available', resp.text)
-        # The driver's connect timeout follows [api] cell_timeout.
-        self.assertLess(took, 2 + 8)
+        # The database was really reached, and really hung.
+        self.assertGreater(hung.accepted, 0)
 
     def test_postgresql_hung(self):
         self._check_hung('postgresql')
@@ -173,12 +175,17 @@ class TestCellRestart(servers_base.ServersTestCase):
     record); everything else answers 200; no request takes longer than
     ``[api] cell_timeout`` plus slack; after each restart the cell
     answers again without restarting anything.
+
+    The outages are checked, not assumed: each stop succeeded (the
+    fixture checks pg_ctl's exit status and the refused port), and each
+    outage window saw requests for the cell's server that were answered
+    by a 503 or a minimal record. The clients' socket timeout is only a
+    hang detector (generous: ``HANG_SECONDS``), not a timing.
     """
 
     cell_count = 1
     conf_overrides = {('api', 'cell_timeout'): 4}
     LOAD_THREADS = 6
-    SLACK = 6
 
     def setUp(self):
         super().setUp()
@@ -199,15 +206,17 @@ class TestCellRestart(servers_base.ServersTestCase):
         recording.record_action_start(ctx, self.there['uuid'], 'reboot')
         self.make_service(host='compute1')
         self.live = self.useFixture(base.LiveServer(self.app, threads=16))
-        self.timeout = self.conf.api.cell_timeout + self.SLACK
+        self.timeout = base.HANG_SECONDS
+        self.phase = 'up'
 
     def _get(self, session, path, version):
-        start = time.monotonic()
+        """(response, the phase the request started and ended in)."""
+        started = self.phase
         resp = session.get(
             self.live.url + '/v2.1' + path, timeout=self.timeout,
             headers={'X-Auth-Token': 'admin:%s' % base.PROJECT_ID,
                      'OpenStack-API-Version': 'compute %s' % version})
-        return resp, time.monotonic() - start
+        return resp, (started if started == self.phase else 'mixed')
 
     def _requests(self):
         there = self.there['uuid']
@@ -240,7 +249,7 @@ class TestCellRestart(servers_base.ServersTestCase):
                         n % len(requests_list)]
                     n += 1
                     try:
-                        resp, took = self._get(session, path, version)
+                        resp, phase = self._get(session, path, version)
                     except Exception as exc:
                         with lock:
                             problems.append('%s %s: %s' % (
@@ -248,7 +257,7 @@ class TestCellRestart(servers_base.ServersTestCase):
                         continue
                     with lock:
                         results.append((path, version, remote,
-                                        resp.status_code, took, resp.text))
+                                        resp.status_code, phase, resp.text))
             finally:
                 session.close()
 
@@ -257,12 +266,27 @@ class TestCellRestart(servers_base.ServersTestCase):
         for thread in threads:
             thread.start()
         restarts = 0
+
+        def seen_down(outage):
+            with lock:
+                return sum(1 for r in results if r[2] and r[4] == outage)
+
         try:
             time.sleep(1)
             for mode in ('fast', 'immediate'):
                 self.pg.stop(mode=mode)
+                outage = 'down-%s' % mode
+                self.phase = outage
                 time.sleep(2)
+                # Wait (no timing: a hang detector bounds it) until the
+                # outage has been seen by requests for the cell.
+                deadline = time.monotonic() + base.HANG_SECONDS
+                while not seen_down(outage) and (
+                        time.monotonic() < deadline):
+                    time.sleep(0.1)
+                self.phase = 'restarting'
                 self.pg.start()
+                self.phase = 'up'
                 restarts += 1
                 time.sleep(2)
         finally:
@@ -272,9 +296,19 @@ class TestCellRestart(servers_base.ServersTestCase):
         self.assertEqual([], problems)
         self.assertFalse(any(t.is_alive() for t in threads))
         statuses = collections.Counter()
-        for path, version, remote, status, took, text in results:
+        outage_answers = collections.Counter()
+        for path, version, remote, status, phase, text in results:
             statuses[status] += 1
-            self.assertLess(took, self.timeout, (path, version))
+            if remote and phase.startswith('down-'):
+                # Inside an outage, the cell's server is a 503 or (2.69
+                # show) a minimal record, never its real data.
+                if status == 200:
+                    self.assertEqual('UNKNOWN', json.loads(text)[
+                        'server']['status'], (path, version))
+                    self.assertEqual('2.69', version)
+                else:
+                    self.assertEqual(503, status, (path, version, text))
+                outage_answers[phase] += 1
             if status == 503:
                 self.assertTrue(remote, (path, version, text))
                 self.assertIn('is not responding', text)
@@ -286,17 +320,21 @@ class TestCellRestart(servers_base.ServersTestCase):
         self.addCleanup(session.close)
         deadline = time.monotonic() + 15
         while True:
-            resp, _took = self._get(session, '/servers/%s'
-                                    % self.there['uuid'], '2.1')
+            resp, _phase = self._get(
+                session, '/servers/%s' % self.there['uuid'], '2.1')
             if resp.status_code == 200 or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         self.assertEqual(200, resp.status_code, resp.text)
         for path, version, _remote in requests_list:
-            resp, _took = self._get(session, path, version)
+            resp, _phase = self._get(session, path, version)
             self.assertEqual(200, resp.status_code, (path, resp.text))
             self.assertNotIn('UNKNOWN', resp.text)
         self.assertEqual(2, restarts)
+        self.assertEqual(2, self.pg.stops)
+        self.assertEqual({'down-fast', 'down-immediate'}, set(outage_answers),
+                         outage_answers)
+        self.assertGreater(statuses[503], 0)
         self.assertGreater(statuses[200], 0)
         figures.record(self, 'figures', (
             '%d requests under load (%s), %d restarts survived'

@@ -25,7 +25,6 @@ private servers start once per class.
 """
 
 import json
-import time
 import uuid as uuidlib
 
 from nova_faults import cells
@@ -33,6 +32,7 @@ from nova_faults.db import api as db_api
 from nova_faults.db import mappings as db_mappings
 from nova_faults.db import request_specs as db_request_specs
 from nova_faults.tests import fixtures as nf_fixtures
+from nova_faults.tests.functional import base
 from nova_faults.tests.functional import servers_base as sb
 
 IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b'
@@ -323,7 +323,8 @@ class RealServersDownCellTest(DownCellMixin, sb.ServersTestCase):
         for server in (self.pg, self.maria):
             if not server.running:
                 server.start()
-        hung = self.useFixture(nf_fixtures.HungListener())
+        self.hung_listener = hung = self.useFixture(
+            nf_fixtures.HungListener())
         suffix = uuidlib.uuid4().hex[:10]
         add = nf_fixtures.add_cell
         self.private_pg = add(self.deployment, self.pg.create_database(
@@ -353,16 +354,15 @@ class RealServersDownCellTest(DownCellMixin, sb.ServersTestCase):
         self.always_down = {self.servers[n] for n in ('hung', 'wrong',
                                                       'wrong-pg')}
 
-    def _timed_get(self, *args, **kwargs):
-        start = time.monotonic()
-        resp = self.user_get(*args, **kwargs)
-        return resp, time.monotonic() - start
+    def _get(self, *args, **kwargs):
+        # Down and hung cells never hang a request (base.returns is the
+        # hang detector; what a hung cell costs is measured by
+        # benchmarks/down_cell_bench.py).
+        return base.returns(self, lambda: self.user_get(*args, **kwargs))
 
     def _list(self, version='2.69'):
-        resp, elapsed = self._timed_get('/servers/detail', version=version)
+        resp = self._get('/servers/detail', version=version)
         self.assertEqual(200, resp.status_int, resp.text)
-        # Bounded by the cell timeout (1 s) plus the work of the request.
-        self.assertLess(elapsed, 10)
         unknown = {s['id'] for s in resp.json['servers']
                    if s['status'] == 'UNKNOWN'}
         return resp.json['servers'], unknown
@@ -430,22 +430,41 @@ class RealServersDownCellTest(DownCellMixin, sb.ServersTestCase):
     def test_restart_under_requests(self):
         # A restart between two requests: pooled connections of the old
         # server are dropped, not reused (oslo.db's pool_pre_ping).
-        path = '/servers/%s' % self.servers['private-pg']
-        self.assertEqual(200, self.user_get(path).status_int)
-        self.pg.restart()
-        self.maria.restart()
-        self.assertEqual(200, self.user_get(path).status_int)
-        path = '/servers/%s' % self.servers['private-maria']
-        self.assertEqual(200, self.user_get(path).status_int)
+        paths = ['/servers/%s' % self.servers[name]
+                 for name in ('private-pg', 'private-maria')]
+        for path in paths:
+            self.assertEqual(200, self._get(path).status_int)
+        stops = (self.pg.stops, self.maria.stops)
+        self.pg.stop()
+        self.maria.stop()
+        # The outage happened: both stops succeeded (the fixture checks
+        # the exit status and the refused port), and the servers of both
+        # cells are a 503 below 2.69 and minimal records at 2.69.
+        self.assertEqual((stops[0] + 1, stops[1] + 1),
+                         (self.pg.stops, self.maria.stops))
+        for path in paths:
+            self.assertFault(self._get(path, version='2.68'), 503,
+                             'serviceUnavailable')
+            resp = self._get(path, version='2.69')
+            self.assertEqual(200, resp.status_int, resp.text)
+            self.assertEqual('UNKNOWN', resp.json['server']['status'])
+        self.pg.start()
+        self.maria.start()
+        for path in paths:
+            resp = self._get(path, version='2.69')
+            self.assertEqual(200, resp.status_int, resp.text)
+            self.assertEqual('ACTIVE', resp.json['server']['status'])
 
-    def test_hung_cell_costs_one_timeout(self):
-        # Many requests against the hung cell: each costs at most about
-        # the cell timeout and the healthy cells keep answering.
+    def test_hung_cell_does_not_hang_requests(self):
+        # Many requests against the hung cell: each returns (a 503) and
+        # the healthy cells keep answering. What each one costs (about
+        # the cell timeout) is measured by benchmarks/down_cell_bench.py.
+        accepted = self.hung_listener.accepted
         for _ in range(5):
-            resp, elapsed = self._timed_get(
-                '/servers/%s' % self.servers['hung'], version='2.68')
+            resp = self._get('/servers/%s' % self.servers['hung'],
+                             version='2.68')
             self.assertEqual(503, resp.status_int)
-            self.assertLess(elapsed, 5)
-            resp, elapsed = self._timed_get(
-                '/servers/%s' % self.servers['cell1'])
+            resp = self._get('/servers/%s' % self.servers['cell1'])
             self.assertEqual(200, resp.status_int)
+        # The cell was really reached, and really hung.
+        self.assertGreater(self.hung_listener.accepted, accepted)

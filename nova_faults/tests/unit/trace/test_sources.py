@@ -14,6 +14,7 @@
 
 import gzip
 import os
+import socket
 
 import fixtures
 import testtools
@@ -134,14 +135,26 @@ class DiscoverTest(testtools.TestCase):
         self.assertEqual(['/nonexistent/nova'], errors)
 
     def test_unreadable_file_reported(self):
-        if os.geteuid() == 0:
-            self.skipTest('root reads everything')
+        # A file that cannot be opened is reported, not fatal. Root reads
+        # files whatever their mode, so the file every user (root too)
+        # fails to open is a UNIX socket with a log's name (ENXIO); for
+        # any other user, a file of mode 000 too (EACCES).
         root = self.useFixture(fixtures.TempDir()).path
-        path = os.path.join(root, 'nova-api.log')
-        with open(path, 'w') as f:
+        unreadable = [os.path.join(root, 'nova-compute.log')]
+        server = socket.socket(socket.AF_UNIX)
+        self.addCleanup(server.close)
+        server.bind(unreadable[0])
+        if os.geteuid() != 0:
+            path = os.path.join(root, 'nova-api.log')
+            with open(path, 'w') as f:
+                f.write('x\n')
+            os.chmod(path, 0)
+            unreadable.append(path)
+        readable = os.path.join(root, 'nova-conductor.log')
+        with open(readable, 'w') as f:
             f.write('x\n')
-        os.chmod(path, 0)
         errors = []
-        sources.discover([root], 'here',
-                         on_error=lambda p, e: errors.append(p))
-        self.assertEqual([path], errors)
+        found = sources.discover([root], 'here',
+                                 on_error=lambda p, e: errors.append(p))
+        self.assertEqual(sorted(unreadable), sorted(errors))
+        self.assertEqual([readable], [source.path for source in found])
