@@ -18,8 +18,9 @@ fuzzing tests:
 * ``settings(**overrides)``: no example database (runs are
   reproducible from their seed alone), no deadline (a shared CI machine
   is slow at random moments), ``NOVA_FAULTS_HYPOTHESIS_EXAMPLES``
-  examples (default 300, or the test's own count scaled to it) and no
-  health check suppressed unless the caller names it, with its reason.
+  examples in all (default 300, or the test's own count scaled to it),
+  shared among the seeds, and no health check suppressed unless the
+  caller names it, with its reason.
 * ``seeds()``: the seeds a run explores. By default the fixed list
   ``CI_SEEDS``, so CI is reproducible and still covers more than one
   draw; ``NOVA_FAULTS_HYPOTHESIS_SEED=random`` draws fresh seeds (as
@@ -42,6 +43,7 @@ and a failure prints, e.g.::
 """
 
 import functools
+import math
 import os
 import random
 import sys
@@ -60,12 +62,18 @@ DEFAULT_EXAMPLES = 300
 
 
 def examples(default=DEFAULT_EXAMPLES):
-    """How many examples a test draws per seed."""
+    """How many examples a test draws per seed.
+
+    ``default`` (scaled by ``NOVA_FAULTS_HYPOTHESIS_EXAMPLES`` when set)
+    is the test's total for a run, shared among the seeds it explores,
+    so that exploring more seeds does not make CI slower.
+    """
     configured = os.environ.get(EXAMPLES_ENV)
-    if not configured:
-        return default
-    # A test's own count is scaled with the configured one.
-    return max(1, int(default * int(configured) / DEFAULT_EXAMPLES))
+    total = default
+    if configured:
+        # A test's own count is scaled with the configured one.
+        total = default * int(configured) / DEFAULT_EXAMPLES
+    return max(1, math.ceil(total / len(seeds(announce=False))))
 
 
 def settings(max_examples=None, suppress_health_check=(), **overrides):
@@ -83,13 +91,15 @@ def settings(max_examples=None, suppress_health_check=(), **overrides):
     return hypothesis.settings(**values)
 
 
-def seeds():
+def seeds(announce=True):
     """The seeds this run explores (see the module docstring)."""
     configured = os.environ.get(SEED_ENV, '').strip()
     if not configured:
         return CI_SEEDS
     if configured == 'random':
         runs = int(os.environ.get(RUNS_ENV, '1'))
+        if not announce:
+            return (None,) * runs
         drawn = tuple(random.SystemRandom().getrandbits(32)
                       for _ in range(runs))
         sys.stderr.write('hypothesis seeds drawn: %s (replay with %s=%s)\n'

@@ -310,3 +310,58 @@ def validate_services(test, name, response, version):
     rest_client.RestClient.validate_response(
         getattr(module, name), _Resp(response.status_int),
         response.json if response.body else None)
+
+
+# Which tempest schema (client, name) describes a 200 answer of a route:
+# an oracle from outside our code for the fuzzing tests.
+_TEMPEST_SCHEMAS = {
+    ('/servers', 'GET'): ('servers', 'list_servers'),
+    ('/servers/detail', 'GET'): ('servers', 'list_servers_detail'),
+    ('/servers/{server_id}', 'GET'): ('servers', 'get_server'),
+    ('/servers/{server_id}/os-instance-actions', 'GET'):
+        ('servers', 'list_instance_actions'),
+    ('/servers/{server_id}/os-instance-actions/{request_id}', 'GET'):
+        ('servers', 'show_instance_action'),
+    ('/os-services', 'GET'): ('services', 'list_services'),
+}
+_SERVICE_ACTIONS = {'enable': 'enable_disable_service',
+                    'disable': 'enable_disable_service',
+                    'disable-log-reason': 'disable_log_reason',
+                    'force-down': 'update_forced_down'}
+
+
+def tempest_validate(template, method, path_parameters, version, status,
+                     body):
+    """Check a 200 body against tempest's schema for its route and version.
+
+    ``version`` is the microversion the server answered with (its
+    ``OpenStack-API-Version`` header, without "compute "). Returns the
+    name of the schema used, or None when tempest has none for this
+    answer (not a 200, or a route tempest does not describe); raises
+    tempest's ``InvalidHTTPResponseBody`` when the body does not match.
+    """
+    from tempest.lib.common import api_version_request as avr
+    from tempest.lib.common import rest_client
+    from tempest.lib.services.compute import servers_client
+    from tempest.lib.services.compute import services_client
+    if status != 200:
+        return None
+    client, name = _TEMPEST_SCHEMAS.get((template, method), (None, None))
+    if template == '/os-services/{service_id}' and method == 'PUT':
+        service_id = (path_parameters or {}).get('service_id', '')
+        client = 'services'
+        name = ('update_service' if avr.APIVersionRequest(version) >=
+                avr.APIVersionRequest('2.53')
+                else _SERVICE_ACTIONS.get(service_id))
+    if name is None:
+        return None
+    if name == 'update_forced_down':
+        from tempest.lib.api_schema.response.compute.v2_11 import services
+        module = services
+    else:
+        module = tempest_schema(
+            servers_client.ServersClient if client == 'servers'
+            else services_client.ServicesClient, version)
+    rest_client.RestClient.validate_response(getattr(module, name),
+                                             _Resp(status), body)
+    return name

@@ -13,7 +13,8 @@
 """Hostile input: generated requests never get a 500 or exception text.
 
 Property-based (hypothesis, a bounded number of examples each:
-``NOVA_FAULTS_HYPOTHESIS_EXAMPLES``, default 300) over every route of the
+``NOVA_FAULTS_HYPOTHESIS_EXAMPLES``, default 300, shared among the seeds
+of ``tests/hypothesis_profiles.py``) over every route of the
 route table: path segments, query strings, the version, request-id,
 token and role headers, methods and ``PUT`` bodies. Every answer is a
 success with a JSON body (or 204), the keystonemiddleware-shaped 401, or
@@ -28,13 +29,11 @@ marker or a filter are inert on SQLite, MariaDB and PostgreSQL.
 
 import http.client
 import json
-import os
 import re
 import socket
 import urllib.parse
 
 import hypothesis
-from hypothesis import HealthCheck
 from hypothesis import strategies as st
 
 from nova_faults.api import router
@@ -42,11 +41,11 @@ from nova_faults import recording
 from nova_faults.tests.functional import base
 from nova_faults.tests.functional import figures
 from nova_faults.tests.functional import servers_base
+from nova_faults.tests import hypothesis_profiles
 
-EXAMPLES = int(os.environ.get('NOVA_FAULTS_HYPOTHESIS_EXAMPLES', '300'))
-SETTINGS = hypothesis.settings(
-    max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-    suppress_health_check=list(HealthCheck),
+# Examples, seeds and replay: tests/hypothesis_profiles.py (a fixed list
+# of seeds in CI, random ones on demand, each failure names its seed).
+SETTINGS = hypothesis_profiles.settings(
     phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate])
 
 # What a response must never show.
@@ -257,7 +256,7 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
             body = data.draw(_BODIES) if method in ('PUT', 'POST') else None
             self._send(method, path, data.draw(_QUERY),
                        self._headers(data), body)
-        run()
+        hypothesis_profiles.explore(run, self.id())
         figures.record(self, 'requests', ('%d' % self.requests))
 
     def test_query_strings(self):
@@ -274,7 +273,7 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
             self._send('GET', path, query, {
                 'X-Auth-Token': '%s:%s' % (user, base.PROJECT_ID),
                 'OpenStack-API-Version': 'compute %s' % version})
-        run()
+        hypothesis_profiles.explore(run, self.id())
         figures.record(self, 'requests', '%d' % self.requests)
 
     def test_raw_query_strings(self):
@@ -288,7 +287,7 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
                                     version=version)
             self.requests += 1
             check_response(self, resp, repr(raw))
-        run()
+        hypothesis_profiles.explore(run, self.id())
         figures.record(self, 'requests', '%d' % self.requests)
 
     def test_put_bodies(self):
@@ -305,7 +304,7 @@ class TestGeneratedRequests(servers_base.ServersTestCase):
                                 version=version, content_type=content_type)
             self.requests += 1
             check_response(self, resp, '%s %r' % (service_id, body))
-        run()
+        hypothesis_profiles.explore(run, self.id())
         figures.record(self, 'requests', '%d' % self.requests)
 
 
@@ -545,5 +544,5 @@ class TestLiveRawRequests(servers_base.ServersTestCase):
             self.assertLess(status, 500, what)
             self.assertEqual([], forbidden(
                 body.decode('utf-8', 'replace'), repr(prefix + rest)), what)
-        run()
+        hypothesis_profiles.explore(run, self.id())
         figures.record(self, 'requests', '%d' % self.requests)
