@@ -84,6 +84,8 @@ class DemoTestCase(base.APITestCase):
                               'result', 'hostId'}, set(event))
             self.assertEqual('Error', event['result'])
         admin = self.action('vm1', 'resize', ADMIN)
+        self.assertEqual(['cold_migrate', 'conductor_migrate_server'],
+                         [e['event'] for e in admin['events']])
         for event in admin['events']:
             self.assertEqual(NO_VALID_HOST, event['details'])
             self.assertEqual('conductor', event['host'])

@@ -700,6 +700,7 @@ class InstanceActionsTestMixin:
             events = self.show_action(
                 self.req_resize, persona,
                 '2.84').json['instanceAction']['events']
+            self.assertEqual(2, len(events), persona)
             for event in events:
                 self.assertEqual(EVENT_KEYS | {'hostId', 'details'},
                                  set(event))
@@ -732,8 +733,11 @@ class InstanceActionsTestMixin:
         # Under the deprecated admin_or_owner rule any role in the
         # project may list and show.
         nobody = ('nobody', PROJECT, ['observer'])
-        self.list_actions(nobody, '2.84')
-        self.show_action(self.req_stop, nobody, '2.84')
+        actions = self.list_actions(nobody, '2.84').json['instanceActions']
+        self.assertIn(self.req_stop, [a['request_id'] for a in actions])
+        action = self.show_action(self.req_stop, nobody,
+                                  '2.84').json['instanceAction']
+        self.assertEqual(self.req_stop, action['request_id'])
 
     # -- cells and cost -----------------------------------------------------
 

@@ -96,6 +96,8 @@ class OpenStackCLITestCase(base.APITestCase):
 
     def test_admin_sees_details_and_traceback(self):
         action = self.show_resize('admin:admin')
+        self.assertEqual(['cold_migrate', 'conductor_migrate_server'],
+                         [e['event'] for e in action['events']])
         for event in action['events']:
             self.assertEqual(NO_VALID_HOST, event['details'])
             self.assertIn('raise NoValidHost(', event['traceback'])
@@ -110,6 +112,8 @@ class OpenStackCLITestCase(base.APITestCase):
         policy.reset()
         policy.init(self.conf)
         action = self.show_resize('demo:demo')
+        self.assertEqual(['cold_migrate', 'conductor_migrate_server'],
+                         [e['event'] for e in action['events']])
         for event in action['events']:
             self.assertEqual(NO_VALID_HOST, event['details'])
             self.assertIsNone(event['traceback'])
@@ -117,6 +121,8 @@ class OpenStackCLITestCase(base.APITestCase):
         # Before 2.84 there are no details, whatever the policy.
         action = self.cli('demo:demo', 'server', 'event', 'show', self.vm1,
                           self.resize, version='2.51')
+        self.assertEqual(['cold_migrate', 'conductor_migrate_server'],
+                         [e['event'] for e in action['events']])
         for event in action['events']:
             self.assertIsNone(event['details'])
             self.assertIsNone(event['traceback'])

@@ -266,17 +266,32 @@ class EventReporterTestCase(RecordingTestCase):
                 raise HypervisorError()
         self.assertRaises(exception.InstanceActionNotFound, run)
 
+    def _assert_gone_quietly(self):
+        # The action was gone at the finish: nothing was finished, and
+        # nothing was raised.
+        self.assertEqual([], self.actions())
+        self.assertEqual(['x'], [e['event'] for e in self.events()])
+        self.assertEqual([None], [e['finish_time'] for e in self.events()])
+
     def test_graceful_exit(self):
+        ran = []
         with recording.EventReporter(self.ctx, 'x', None, self.instance,
                                      graceful_exit=True):
             self._delete_action()
+            ran.append('block')
+        self.assertEqual(['block'], ran)
+        self._assert_gone_quietly()
 
     def test_graceful_exit_swallows_original_error(self):
         # NOTE: Nova's quirk, kept: the block's own exception is lost too.
+        ran = []
         with recording.EventReporter(self.ctx, 'x', None, self.instance,
                                      graceful_exit=True):
             self._delete_action()
+            ran.append('block')
             raise HypervisorError()
+        self.assertEqual(['block'], ran)
+        self._assert_gone_quietly()
 
     def test_graceful_exit_keeps_original_error_with_action(self):
         def run():
