@@ -166,7 +166,8 @@ def build(form, key, secret, before='', after=''):
     writer = FORMS[form][0]
     message = before + writer(key, secret) + after
     # The written form of the secret (JSON escapes, repr escapes, ...).
-    marker = '\x00'
+    # (Letters only: no writer escapes them.)
+    marker = 'QqMarkerQq'
     template = writer(key, marker)
     written = secret
     if marker in template:
