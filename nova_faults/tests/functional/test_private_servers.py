@@ -22,6 +22,7 @@ skipping, and a stop that did not stop the server fails the test.
 import os
 import signal
 import subprocess
+import sys
 
 import fixtures
 import testtools
@@ -87,7 +88,7 @@ class PrivateServerTest(testtools.TestCase):
         server.stop()
         # Something else answers on the port after the stop.
         listener = subprocess.Popen(
-            ['python3', '-c', 'import socket, time; s = socket.socket(); '
+            [sys.executable, '-c', 'import socket, time; s = socket.socket(); '
              's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); '
              's.bind(("127.0.0.1", %d)); s.listen(); print(1, flush=True); '
              'time.sleep(60)' % server.port], stdout=subprocess.PIPE)
