@@ -10,4 +10,17 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Console scripts."""
+"""Console scripts.
+
+NOTE: oslo.versionedobjects imports oslo.messaging, which imports
+eventlet (through oslo.service) even though these processes run on
+native threads and never monkey-patch. Eventlet's green DNS resolver,
+which imports all of dnspython at start-up (a third of a second), is
+only used by monkey-patched sockets: it is turned off here, before
+anything imports eventlet, unless the environment already says
+otherwise (Nova does the same in its own package).
+"""
+
+import os
+
+os.environ.setdefault('EVENTLET_NO_GREENDNS', 'yes')

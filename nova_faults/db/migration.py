@@ -25,7 +25,9 @@ changed. Beside Nova, nova-faults reads such databases as they are.
 It never waits on a cell it cannot reach: a cell whose database server
 does not accept a connection within :data:`PROBE_TIMEOUT` seconds is left
 alone, with a warning naming the cell (never its URL), and the API serves
-it as a down cell.
+it as a down cell. When every database is already at its head revision
+it returns after one query per database, without loading Alembic (a
+quarter of the API's start-up time).
 """
 
 import contextlib
@@ -33,10 +35,6 @@ import fcntl
 import os
 import socket
 
-from alembic import command as alembic_command
-from alembic import config as alembic_config
-from alembic import migration as alembic_migration
-from alembic import script as alembic_script
 from oslo_db.sqlalchemy import engines
 from oslo_log import log as logging
 import sqlalchemy as sa
@@ -72,6 +70,7 @@ _DEFAULT_PORTS = {'mysql': 3306, 'mariadb': 3306, 'postgresql': 5432}
 
 
 def _config(database):
+    from alembic import config as alembic_config
     config = alembic_config.Config()
     config.set_main_option('script_location', os.path.join(
         os.path.dirname(migrations.__file__), database))
@@ -87,6 +86,7 @@ def _engine(url):
 
 def head(database):
     """The newest revision of the ``api`` or ``main`` tree."""
+    from alembic import script as alembic_script
     return alembic_script.ScriptDirectory.from_config(
         _config(database)).get_current_head()
 
@@ -107,6 +107,7 @@ def _check_ours(connection, database, url):
 
 def get_version(url, database):
     """The nova-faults revision of a database; None if it has none."""
+    from alembic import migration as alembic_migration
     engine = _engine(url)
     try:
         with engine.connect() as connection:
@@ -133,6 +134,7 @@ def upgrade(url, database, revision='head'):
             _check_ours(connection, database, url)
             config = _config(database)
             config.attributes['connection'] = connection
+            from alembic import command as alembic_command
             alembic_command.upgrade(config, revision)
     except exception.NovaFaultsException:
         raise
@@ -184,6 +186,35 @@ def create_cell(conf, name, database_connection, transport_url=None,
     return db_mappings.cell_mapping_create(ctx, {
         'name': name, 'database_connection': database_connection,
         'transport_url': transport_url or 'none:///', 'disabled': False})
+
+
+def _at_head(url, database):
+    """Whether an existing SQLite file holds the head revision."""
+    path = url[len('sqlite:///'):]
+    if not url.startswith('sqlite:///') or not os.path.exists(path):
+        return False
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(sa.text(
+                'SELECT version_num FROM %s' % migrations.VERSION_TABLE)
+            ).scalars().all()
+    except sa.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+    return version == [migrations.HEADS[database]]
+
+
+def _embedded_at_head(conf, api_url):
+    """The embedded databases exist and are migrated: nothing to do."""
+    if not _at_head(api_url, API):
+        return False
+    cells = db_api.cell_mapping_get_all(_admin(conf))
+    return bool(cells) and all(
+        _at_head(db_api.format_db_url(conf, cell['database_connection']),
+                 MAIN)
+        for cell in cells)
 
 
 @contextlib.contextmanager
@@ -273,6 +304,8 @@ def ensure_embedded(conf):
     if conf.api_database.connection:
         return False
     api_url = db_api.api_connection_url(conf)  # creates state_path
+    if _embedded_at_head(conf, api_url):
+        return True
     lock = os.path.join(os.path.dirname(api_url[len('sqlite:///'):]),
                         '.nova_faults_sync.lock')
     with _file_lock(lock):

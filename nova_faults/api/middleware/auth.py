@@ -22,12 +22,14 @@
   any other user member, reader; ``X-Roles`` (comma-separated) overrides
   them. No token, or one not of that form: 401 with keystonemiddleware's
   body.
+
+keystonemiddleware and keystoneauth are imported when the ``keystone``
+pipeline is built, not with this module: the ``noauth`` pipeline of the
+embedded default starts without them.
 """
 
 import logging
 
-from keystoneauth1 import exceptions as ka_exc
-from keystonemiddleware import auth_token
 from oslo_serialization import jsonutils
 import webob
 import webob.dec
@@ -93,6 +95,8 @@ class AuthTokenGuard:
     """
 
     def __init__(self, application, oslo_conf):
+        from keystoneauth1 import exceptions as ka_exc
+        self._missing_auth_plugin = ka_exc.MissingAuthPlugin
         self.application = application
         self.missing = missing_auth_settings(oslo_conf)
         if self.missing:
@@ -103,7 +107,7 @@ class AuthTokenGuard:
     def __call__(self, req):
         try:
             return req.get_response(self.application)
-        except ka_exc.MissingAuthPlugin:
+        except self._missing_auth_plugin:
             LOG.error('%s (%s %s)', self.missing or MISSING_AUTH_SETTINGS,
                       req.method, req.path_qs[:200])
             raise exception.AuthNotConfigured()
@@ -116,6 +120,8 @@ def authtoken_filter_factory(global_conf, **local_conf):
     oslo_conf = deploy.get_conf(global_conf)
     conf['oslo_config_config'] = oslo_conf
     conf.pop(deploy.GLOBAL_CONF_KEY, None)
+
+    from keystonemiddleware import auth_token
 
     def auth_filter(app):
         return AuthTokenGuard(auth_token.AuthProtocol(app, conf), oslo_conf)

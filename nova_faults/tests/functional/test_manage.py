@@ -258,6 +258,43 @@ class EmbeddedDefaultTestCase(testtools.TestCase):
         self.assertTrue(migration.reachable(
             'mysql+pymysql://u@localhost/db?unix_socket=/run/x.sock'))
 
+    def test_heads_are_known_without_alembic(self):
+        for database in (migration.API, migration.MAIN):
+            self.assertEqual(migration.head(database),
+                             migrations.HEADS[database])
+
+    def test_next_start_does_not_load_alembic(self):
+        # The first start migrates; a later process finds every database
+        # at its head with one query each and never imports Alembic.
+        state = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                             'state')
+        self.addCleanup(db_api.dispose)
+        self.assertTrue(migration.ensure_embedded(
+            nf_fixtures.make_conf(state)))
+        code = (
+            'import sys\n'
+            'from nova_faults.db import migration\n'
+            'from nova_faults.tests import fixtures\n'
+            'assert migration.ensure_embedded(fixtures.make_conf(%r))\n'
+            'print("alembic" in sys.modules)\n' % state)
+        out = subprocess.run([sys.executable, '-c', code], check=True,
+                             capture_output=True, text=True).stdout
+        self.assertEqual('False', out.strip())
+
+    def test_missing_cell_database_is_created_again(self):
+        state = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                             'state')
+        conf = nf_fixtures.make_conf(state)
+        self.addCleanup(db_api.dispose)
+        self.assertTrue(migration.ensure_embedded(conf))
+        cell_file = os.path.join(state, migration.EMBEDDED_CELL_SQLITE_NAME)
+        db_api.dispose()
+        os.unlink(cell_file)
+        self.assertTrue(migration.ensure_embedded(conf))
+        self.assertEqual(migration.head(migration.MAIN),
+                         migration.get_version('sqlite:///' + cell_file,
+                                               migration.MAIN))
+
     def test_configured_database_is_not_touched(self):
         tmp = self.useFixture(fixtures.TempDir()).path
         conf = nf_fixtures.make_conf(tmp, overrides={
