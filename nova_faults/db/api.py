@@ -39,12 +39,14 @@ raise the matching ``nova_faults.exception.*NotFound`` when one row is
 asked for and none is found.
 """
 
+import functools
 import os
 import threading
 import types
 
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
+import sqlalchemy as sa
 from sqlalchemy.engine import url as sa_url
 
 from nova_faults import exception
@@ -120,6 +122,12 @@ def _timeout_parameters(conf, url):
     timeout = getattr(api, 'cell_timeout', None)
     if not timeout:
         return None
+    return _driver_timeouts(url, timeout)
+
+
+@functools.lru_cache(maxsize=256)
+def _driver_timeouts(url, timeout):
+    # Parsing the URL is the cost; once per URL and timeout, not per call.
     try:
         parsed = sa_url.make_url(url)
     except Exception:
@@ -137,23 +145,76 @@ def _timeout_parameters(conf, url):
     return '&'.join(pairs) or None
 
 
+def _is_sqlite_file(url):
+    return url.startswith('sqlite') and ':memory:' not in url and \
+        'mode=memory' not in url and not url.rstrip('/').endswith(':')
+
+
+def _pool_sqlite_file(engine, pool_size, max_overflow, timeout):
+    """Keep SQLite file connections open between requests.
+
+    NOTE: oslo.db gives SQLite files a NullPool: every request opened the
+    file, ran oslo.db's connect hooks (REGEXP, PRAGMAs) and closed it
+    again, a third of the time of a small request. This swaps in a
+    QueuePool (what SQLAlchemy itself uses for SQLite files) sized by
+    ``[api_database]``, keeping oslo.db's connection events (the pool's
+    dispatch, as ``Pool.recreate`` does). Each connection is used by one
+    thread at a time, so ``check_same_thread`` is off for these URLs;
+    oslo.db's process guard still replaces connections inherited across
+    a fork. The file is switched to WAL, so readers run while a writer
+    commits.
+    """
+    old = engine.pool
+    # NOTE: the private attributes are the ones Pool.recreate() passes.
+    engine.pool = sa.pool.QueuePool(
+        old._creator, pool_size=pool_size, max_overflow=max_overflow,
+        timeout=timeout, recycle=old._recycle, pre_ping=old._pre_ping,
+        echo=old.echo, logging_name=old._orig_logging_name,
+        reset_on_return=old._reset_on_return, dialect=old._dialect,
+        _dispatch=old.dispatch)
+    old.dispose()
+    sa.event.listen(engine, 'connect', _sqlite_wal)
+
+
+def _sqlite_wal(dbapi_connection, connection_record):
+    # The journal mode is a property of the file: a no-op once set. Run on
+    # the new connection, outside the BEGIN oslo.db emits for SQLite
+    # transactions; a failure is a connection error like any other.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute('PRAGMA journal_mode=WAL')
+    finally:
+        cursor.close()
+
+
+def _options_key(conf, url):
+    """Engine options and the cache key for ``url``, computed once."""
+    options = _engine_options(conf)
+    parameters = _timeout_parameters(conf, url)
+    if parameters:
+        options['connection_parameters'] = parameters
+    pool = None
+    if url.startswith('sqlite'):
+        # NOTE: oslo.db's SQLite pools reject the pool sizing arguments.
+        pool = {'pool_size': options.pop('max_pool_size'),
+                'max_overflow': options.pop('max_overflow'),
+                'timeout': options.pop('pool_timeout')}
+        if _is_sqlite_file(url):
+            options['connection_parameters'] = 'check_same_thread=0'
+        else:
+            pool = None
+    return options, pool, (url, tuple(sorted(options.items())))
+
+
 def get_context_manager(conf, url):
     """The enginefacade transaction context for database ``url``.
 
     One per URL (and engine options) in the process, created on first use
     and cached; safe to call from any thread. ``conf`` gives the engine
     options (``[api_database]`` pool settings); None means their defaults.
+    SQLite files get a pool too (see :func:`_pool_sqlite_file`).
     """
-    options = _engine_options(conf)
-    parameters = _timeout_parameters(conf, url)
-    if parameters:
-        options['connection_parameters'] = parameters
-    if url.startswith('sqlite'):
-        # NOTE: oslo.db gives SQLite files a NullPool, which rejects the
-        # pool sizing arguments.
-        for name in ('max_pool_size', 'max_overflow', 'pool_timeout'):
-            options.pop(name)
-    key = (url, tuple(sorted(options.items())))
+    options, pool, key = _options_key(conf, url)
     factory = _FACTORIES.get(key)
     if factory is not None:
         return factory
@@ -162,6 +223,9 @@ def get_context_manager(conf, url):
         if factory is None:
             factory = enginefacade.transaction_context()
             factory.configure(connection=url, **options)
+            if pool is not None:
+                factory.append_on_engine_create(
+                    lambda engine: _pool_sqlite_file(engine, **pool))
             factory.nova_faults_url = url
             _FACTORIES[key] = factory
     return factory
@@ -174,22 +238,7 @@ def get_api_context_manager(conf):
 
 def get_engine(factory):
     """The SQLAlchemy engine behind a transaction context (starts it)."""
-    engine = factory.writer.get_engine()
-    if engine.dialect.name == 'sqlite' and not getattr(
-            engine, '_nova_faults_wal', False):
-        database = engine.url.database
-        if database and database != ':memory:':
-            # NOTE: WAL lets API readers run while a writer commits. The
-            # journal mode is a property of the file, set once.
-            raw = engine.raw_connection()
-            try:
-                cursor = raw.cursor()
-                cursor.execute('PRAGMA journal_mode=WAL')
-                cursor.close()
-            finally:
-                raw.close()
-        engine._nova_faults_wal = True
-    return engine
+    return factory.writer.get_engine()
 
 
 def dispose(url=None):

@@ -16,8 +16,10 @@ import concurrent.futures
 import os
 
 import fixtures
+import sqlalchemy as sa
 import testtools
 
+from nova_faults import context as nf_context
 from nova_faults.db import api as db_api
 from nova_faults.db import mappings as db_mappings
 from nova_faults.db import services as db_services
@@ -94,3 +96,54 @@ class EnginesTestCase(testtools.TestCase):
                           ctx)
         self.assertRaises(exception.ConfigInvalid,
                           db_mappings.cell_mapping_get_all, ctx)
+
+
+class SQLiteFilePoolTestCase(testtools.TestCase):
+    """SQLite files keep their connections open across threads."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.conf = nf_fixtures.make_conf(os.path.join(self.tmp, 'state'))
+        self.url = 'sqlite:///%s/pooled.sqlite' % self.tmp
+        self.addCleanup(db_api.dispose, self.url)
+        self.factory = db_api.get_context_manager(self.conf, self.url)
+        self.engine = db_api.get_engine(self.factory)
+        self.connects = []
+        sa.event.listen(self.engine, 'connect',
+                        lambda dbapi_con, record: self.connects.append(1))
+
+    def _query(self, sql):
+        ctx = nf_context.get_admin_context()
+        with self.factory.reader.connection.using(ctx) as conn:
+            return conn.execute(sa.text(sql)).scalar()
+
+    def test_connections_are_reused_by_other_threads(self):
+        self._query('SELECT 1')
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: self._query('SELECT 1'),
+                                    range(200)))
+        self.assertEqual([1] * 200, results)
+        # At most one connection per thread at once; none per request.
+        self.assertLessEqual(len(self.connects), 5)
+        self.assertIsInstance(self.engine.pool, sa.pool.QueuePool)
+
+    def test_oslo_db_connection_setup_is_kept(self):
+        # oslo.db's connect hook adds REGEXP to every SQLite connection.
+        self.assertEqual(1, self._query("SELECT 'abc' REGEXP 'b'"))
+        self.assertEqual('wal', self._query('PRAGMA journal_mode'))
+
+    def test_pool_size_follows_configuration(self):
+        self.conf.set_override('max_pool_size', 2, group='api_database')
+        url = 'sqlite:///%s/small.sqlite' % self.tmp
+        self.addCleanup(db_api.dispose, url)
+        engine = db_api.get_engine(db_api.get_context_manager(self.conf,
+                                                              url))
+        self.assertEqual(2, engine.pool.size())
+
+    def test_memory_database_is_not_pooled_per_file(self):
+        url = 'sqlite://'
+        self.addCleanup(db_api.dispose, url)
+        engine = db_api.get_engine(db_api.get_context_manager(self.conf,
+                                                              url))
+        self.assertNotIsInstance(engine.pool, sa.pool.QueuePool)
