@@ -14,6 +14,13 @@
 
 One enforcer per process, built from the ``ConfigOpts`` the application
 was given (never a global one). Tests call :func:`reset` between cases.
+
+oslo.policy looks for changed policy files before every check; with no
+policy file (policy in code, the usual case) that is a search of the
+configuration directories each time. Here the files are looked at once
+per request context (at its first check, usually ``context_is_admin``)
+and the request's other checks use the rules found then: a policy file
+edited while a request runs applies from the next request on.
 """
 
 import argparse
@@ -27,6 +34,25 @@ from nova_faults import policies
 
 _ENFORCER = None
 _LOCK = threading.Lock()
+_LOADED_FLAG = '_nova_faults_policy_loaded'
+
+
+class _Enforcer(oslo_policy.Enforcer):
+    """An Enforcer whose checks may skip the look for changed files."""
+
+    _rules_fresh = threading.local()
+
+    def load_rules(self, force_reload=False):
+        if force_reload or not getattr(self._rules_fresh, 'value', False):
+            super().load_rules(force_reload)
+
+    def authorize_loaded(self, *args, **kwargs):
+        """``authorize`` without looking at the policy files again."""
+        self._rules_fresh.value = True
+        try:
+            return self.authorize(*args, **kwargs)
+        finally:
+            self._rules_fresh.value = False
 
 
 def reset():
@@ -43,7 +69,7 @@ def init(conf, policy_file=None, rules=None, suppress_deprecation=False):
     global _ENFORCER
     with _LOCK:
         if _ENFORCER is None:
-            enforcer = oslo_policy.Enforcer(
+            enforcer = _Enforcer(
                 conf, policy_file=policy_file, rules=rules,
                 use_conf=True)
             enforcer.register_defaults(policies.list_rules())
@@ -99,9 +125,9 @@ def authorize(context, action, target, fatal=True):
     """
     credentials = context.to_policy_values()
     try:
-        return _enforcer().authorize(
-            action, target, credentials, do_raise=fatal,
-            exc=exception.PolicyNotAuthorized, action=action)
+        return _authorize(_enforcer(), context, action, target, credentials,
+                          do_raise=fatal, exc=exception.PolicyNotAuthorized,
+                          action=action)
     except oslo_policy.InvalidScope:
         if fatal:
             raise exception.PolicyNotAuthorized(action=action)
@@ -115,4 +141,15 @@ def check_is_admin(context, enforcer=None):
         return 'admin' in (context.roles or [])
     credentials = context.to_policy_values()
     target = {'project_id': context.project_id, 'user_id': context.user_id}
-    return enforcer.authorize('context_is_admin', target, credentials)
+    return _authorize(enforcer, context, 'context_is_admin', target,
+                      credentials)
+
+
+def _authorize(enforcer, context, *args, **kwargs):
+    """Check with the policy files looked at once per request context."""
+    if not isinstance(enforcer, _Enforcer):
+        return enforcer.authorize(*args, **kwargs)
+    if not getattr(context, _LOADED_FLAG, False):
+        enforcer.load_rules()
+        setattr(context, _LOADED_FLAG, True)
+    return enforcer.authorize_loaded(*args, **kwargs)
