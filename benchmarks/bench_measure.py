@@ -93,6 +93,15 @@ def paths(built):
             for name, (path, version) in ENDPOINTS.items()}
 
 
+def spec(built):
+    """What :class:`Baseline` needs, as JSON-able data (for raw_app)."""
+    d = built.deployment
+    return {'api_url': d.api_url, 'target': targets(built),
+            'cells': {c['uuid']: c['database_connection'] for c in d.cells},
+            'paths': {name: [path, version]
+                      for name, (path, version) in paths(built).items()}}
+
+
 def call(app, path, version):
     req = webob.Request.blank(path, headers={
         'X-Auth-Token': TOKEN,
@@ -130,6 +139,20 @@ class Baseline:
         self.api = d.engine(api=True)
         self.cells = {c['uuid']: d.engine(c) for c in d.cells}
         self.target = targets(built)
+
+    @classmethod
+    def from_spec(cls, spec):
+        """The baseline of :func:`spec` (another process: raw_app)."""
+        from nova_faults.db import api as db_api
+
+        def engine(url):
+            return db_api.get_engine(db_api.get_context_manager(None, url))
+        self = cls.__new__(cls)
+        self.api = engine(spec['api_url'])
+        self.cells = {uuid: engine(url)
+                      for uuid, url in spec['cells'].items()}
+        self.target = spec['target']
+        return self
 
     def _related(self, conn, uuids, hosts, detail_284):
         faults = {}
