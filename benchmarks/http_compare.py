@@ -87,6 +87,10 @@ def parse_args(argv):
     p.add_argument('--routes', type=_names, default=None)
     p.add_argument('--rss', type=_ints, default=None,
                    help='request counts at which to read RSS')
+    p.add_argument('--startup', type=int, default=0, metavar='RUNS',
+                   help='also time RUNS starts of nova-faults-api on the '
+                        'embedded default (the first one creates the '
+                        'databases)')
     p.add_argument('--output')
     return p.parse_args(argv)
 
@@ -247,8 +251,35 @@ def rss(args, config, spec, spec_path, tmp):
     return out
 
 
+def startup(runs):
+    """Seconds of each ``nova-faults-api`` start to its first 200 on /."""
+    times = []
+    home = tempfile.mkdtemp(prefix='nf-bench-home-')
+    env = dict(os.environ, HOME=home,
+               XDG_DATA_HOME=os.path.join(home, 'data'))
+    env.pop('OS_NOVA_FAULTS_CONFIG_FILES', None)
+    for _ in range(runs):
+        port = bench_http.free_port()
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [os.path.join(VENV_BIN, 'nova-faults-api'), '--port', str(port)],
+            cwd=home, env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            times.append(round(bench_http.wait_ready(port, proc,
+                                                     start=start), 3))
+        finally:
+            Served(proc, port, None).stop()
+    sys.stderr.write('  start-up: %s s\n' % times)
+    return times
+
+
 def table(results):
     lines = []
+    if results.get('startup_s'):
+        lines.append('Start-up to the first 200 on / (embedded default; '
+                     'the first creates the databases): %s s' % ', '.join(
+                         '%.2f' % t for t in results['startup_s']))
     for entry in results['backends']:
         if 'skipped' in entry:
             lines.append('\n%s: skipped (%s)' % (entry['backend'],
@@ -313,6 +344,8 @@ def main(argv=None):
             results['backends'].append(entry)
         finally:
             bench_data.dispose(built)
+    if args.startup:
+        results['startup_s'] = startup(args.startup)
     results['loadavg_end'] = list(os.getloadavg())
     output = args.output or os.path.join(
         HERE, 'results', 'http-%s.json' % started.strftime('%Y-%m-%d'))
