@@ -210,7 +210,7 @@ def _embedded_at_head(conf, api_url):
     """The embedded databases exist and are migrated: nothing to do."""
     if not _at_head(api_url, API):
         return False
-    cells = db_api.cell_mapping_get_all(_admin(conf))
+    cells = db_mappings.cell_mapping_get_all(_admin(conf))
     return bool(cells) and all(
         _at_head(db_api.format_db_url(conf, cell['database_connection']),
                  MAIN)
