@@ -12,13 +12,14 @@
 
 """WSGI entry points for production servers.
 
-NOTE: oslo.versionedobjects imports oslo.messaging, which imports
-eventlet (through oslo.service) even though these processes run on
-native threads and never monkey-patch. Eventlet's green DNS resolver,
-which imports all of dnspython at start-up (a third of a second), is
-only used by monkey-patched sockets: it is turned off here, before
-anything imports eventlet, unless the environment already says
-otherwise (Nova does the same in its own package).
+NOTE: oslo.messaging (loaded when a notification is sent, and by the
+notification payloads' oslo.versionedobjects) imports eventlet through
+oslo.service, even though these processes run on native threads and
+never monkey-patch. Eventlet's green DNS resolver, which imports all of
+dnspython (a third of a second), is only used by monkey-patched sockets:
+it is turned off here, before anything imports eventlet, unless the
+environment already says otherwise (Nova long did the same in its own
+package).
 """
 
 import os
