@@ -19,6 +19,7 @@ recorded for it (``instance_actions_events``). The write side is used by
 API and the notifications.
 """
 
+import functools
 import types
 
 from oslo_db.sqlalchemy import utils as sqlalchemyutils
@@ -41,18 +42,37 @@ def _action_by_request_id(conn, instance_uuid, request_id, read_deleted,
 
     With ``request_id=None``: the newest action of the instance.
     """
+    stmt = _action_stmt(request_id is not None, read_deleted, for_update)
+    return utils.one(conn, stmt, {'instance_uuid': instance_uuid,
+                                  'request_id': request_id})
+
+
+# NOTE: the statements of action show are built once per shape (values
+# are bound parameters): building a select costs more than running it
+# on SQLite.
+@functools.lru_cache(maxsize=None)
+def _action_stmt(by_request_id, read_deleted, for_update):
     stmt = (sa.select(_ACTIONS)
-            .where(_ACTIONS.c.instance_uuid == instance_uuid)
+            .where(_ACTIONS.c.instance_uuid == sa.bindparam('instance_uuid'))
             .order_by(_ACTIONS.c.created_at.desc(), _ACTIONS.c.id.desc())
             .limit(1))
-    if request_id is not None:
-        stmt = stmt.where(_ACTIONS.c.request_id == request_id)
+    if by_request_id:
+        stmt = stmt.where(_ACTIONS.c.request_id == sa.bindparam('request_id'))
     clause = utils.deleted_clause(_ACTIONS, read_deleted)
     if clause is not None:
         stmt = stmt.where(clause)
     if for_update:
         stmt = stmt.with_for_update()
-    return utils.one(conn, stmt)
+    return stmt
+
+
+@functools.lru_cache(maxsize=None)
+def _events_stmt(read_deleted):
+    stmt = (sa.select(_EVENTS)
+            .where(_EVENTS.c.action_id == sa.bindparam('action_id'))
+            .order_by(_EVENTS.c.created_at.desc(), _EVENTS.c.id.desc()))
+    clause = utils.deleted_clause(_EVENTS, read_deleted)
+    return stmt if clause is None else stmt.where(clause)
 
 
 def _touch_action(conn, action_id, touch, values=None):
@@ -261,9 +281,6 @@ def action_event_finish(ctx, values):
 
 def action_events_get(ctx, action_id):
     """The events of an action, newest first (created_at, id desc)."""
-    stmt = utils.where_deleted(
-        sa.select(_EVENTS).where(_EVENTS.c.action_id == action_id)
-        .order_by(_EVENTS.c.created_at.desc(), _EVENTS.c.id.desc()),
-        _EVENTS, ctx)
+    stmt = _events_stmt(ctx.read_deleted)
     with db_api.reader(db_api.cell_db(ctx), ctx) as conn:
-        return utils.rows(conn, stmt)
+        return utils.rows(conn, stmt, {'action_id': action_id})

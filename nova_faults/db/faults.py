@@ -36,18 +36,26 @@ def instance_fault_create(ctx, values):
         return utils.insert(conn, _FAULTS, values)
 
 
+def _latest_faults_stmt():
+    latest = sa.select(
+        _FAULTS.c.instance_uuid, sa.func.max(_FAULTS.c.id).label('max_id')
+    ).where(_FAULTS.c.instance_uuid.in_(
+        sa.bindparam('uuids', expanding=True)),
+        _FAULTS.c.deleted == 0).group_by(
+        _FAULTS.c.instance_uuid).subquery()
+    return sa.select(_FAULTS.c.instance_uuid, _FAULTS.c.code,
+                     _FAULTS.c.message, _FAULTS.c.details,
+                     _FAULTS.c.created_at).join(
+        latest, _FAULTS.c.id == latest.c.max_id)
+
+
+# NOTE: built once (see nova_faults.db.servers): read for every server.
+_LATEST_FAULTS = _latest_faults_stmt()
+
+
 def latest_faults(conn, uuids):
     """``{uuid: fault row}``: the newest live fault of each instance."""
     if not uuids:
         return {}
-    latest = sa.select(
-        _FAULTS.c.instance_uuid, sa.func.max(_FAULTS.c.id).label('max_id')
-    ).where(_FAULTS.c.instance_uuid.in_(list(uuids)),
-            _FAULTS.c.deleted == 0).group_by(
-        _FAULTS.c.instance_uuid).subquery()
-    stmt = sa.select(_FAULTS.c.instance_uuid, _FAULTS.c.code,
-                     _FAULTS.c.message, _FAULTS.c.details,
-                     _FAULTS.c.created_at).join(
-        latest, _FAULTS.c.id == latest.c.max_id)
-    return {row['instance_uuid']: row
-            for row in conn.execute(stmt).mappings()}
+    return {row['instance_uuid']: row for row in conn.execute(
+        _LATEST_FAULTS, {'uuids': list(uuids)}).mappings()}

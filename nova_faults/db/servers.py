@@ -23,6 +23,7 @@ regular expressions for the other instance columns, tags, changes-since/
 before and the deleted/soft-deleted rules.
 """
 
+import functools
 import json
 
 import sqlalchemy as sa
@@ -301,6 +302,26 @@ def instance_list(conn, filters, sort_keys, sort_dirs, limit=None,
     return conn.execute(stmt).mappings().all()
 
 
+# NOTE: the statements of the reads every request about one server makes
+# are built once per shape (values are bound parameters): building a
+# select and its cache key costs several times what running it costs on
+# SQLite, and a server costs eight of them.
+UUIDS = sa.bindparam('uuids', expanding=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _instance_get_stmt(read_deleted, scoped, detail):
+    stmt = detail_select() if detail else sa.select(INST)
+    stmt = stmt.where(INST.c.uuid == sa.bindparam('uuid'))
+    if read_deleted == 'no':
+        stmt = stmt.where(INST.c.deleted == 0)
+    elif read_deleted == 'only':
+        stmt = stmt.where(INST.c.deleted != 0)
+    if scoped:
+        stmt = stmt.where(INST.c.project_id == sa.bindparam('project_id'))
+    return stmt
+
+
 def instance_get(conn, uuid, read_deleted='no', project_id=None,
                  detail=True):
     """One instance row by uuid (None when not found).
@@ -308,25 +329,32 @@ def instance_get(conn, uuid, read_deleted='no', project_id=None,
     ``project_id`` scopes the lookup (non-admin callers): another
     project's instance is "not found".
     """
-    stmt = detail_select() if detail else sa.select(INST)
-    stmt = stmt.where(INST.c.uuid == uuid)
-    if read_deleted == 'no':
-        stmt = stmt.where(INST.c.deleted == 0)
-    elif read_deleted == 'only':
-        stmt = stmt.where(INST.c.deleted != 0)
+    stmt = _instance_get_stmt(read_deleted, project_id is not None, detail)
+    params = {'uuid': uuid}
     if project_id is not None:
-        stmt = stmt.where(INST.c.project_id == project_id)
-    return conn.execute(stmt).mappings().first()
+        params['project_id'] = project_id
+    return conn.execute(stmt, params).mappings().first()
 
 
-def _key_values(conn, table, uuids, extra=None):
+@functools.lru_cache(maxsize=None)
+def _key_values_stmt(table, keys=None, prefix=None):
     stmt = sa.select(table.c.instance_uuid, table.c.key, table.c.value
-                     ).where(table.c.instance_uuid.in_(list(uuids)),
+                     ).where(table.c.instance_uuid.in_(UUIDS),
                              table.c.deleted == 0)
-    if extra is not None:
-        stmt = stmt.where(extra)
+    wanted = []
+    if keys:
+        wanted.append(table.c.key.in_(list(keys)))
+    if prefix:
+        wanted.append(table.c.key.like(prefix + '%'))
+    if wanted:
+        stmt = stmt.where(sa.or_(*wanted))
+    return stmt.order_by(table.c.id)
+
+
+def _key_values(conn, table, uuids, keys=None, prefix=None):
+    stmt = _key_values_stmt(table, tuple(keys) if keys else None, prefix)
     result = {}
-    for uuid, key, value in conn.execute(stmt.order_by(table.c.id)):
+    for uuid, key, value in conn.execute(stmt, {'uuids': list(uuids)}):
         result.setdefault(uuid, {})[key] = value
     return result
 
@@ -345,38 +373,34 @@ def system_metadata(conn, uuids, keys=None, prefix=None):
     """
     if not uuids:
         return {}
-    extra = None
-    wanted = []
-    if keys:
-        wanted.append(SYSMETA.c.key.in_(list(keys)))
-    if prefix:
-        wanted.append(SYSMETA.c.key.like(prefix + '%'))
-    if wanted:
-        extra = sa.or_(*wanted)
-    return _key_values(conn, SYSMETA, uuids, extra)
+    return _key_values(conn, SYSMETA, uuids, keys, prefix)
+
+
+_TAGS_STMT = sa.select(TAGS.c.resource_id, TAGS.c.tag).where(
+    TAGS.c.resource_id.in_(UUIDS)).order_by(TAGS.c.tag)
 
 
 def tags(conn, uuids):
     """``{uuid: [tag, ...]}`` sorted by tag."""
     if not uuids:
         return {}
-    stmt = sa.select(TAGS.c.resource_id, TAGS.c.tag).where(
-        TAGS.c.resource_id.in_(list(uuids))).order_by(TAGS.c.tag)
     result = {}
-    for uuid, tag in conn.execute(stmt):
+    for uuid, tag in conn.execute(_TAGS_STMT, {'uuids': list(uuids)}):
         result.setdefault(uuid, []).append(tag)
     return result
+
+
+_BDMS_STMT = sa.select(
+    BDMS.c.instance_uuid, BDMS.c.volume_id, BDMS.c.delete_on_termination
+).where(BDMS.c.instance_uuid.in_(UUIDS), BDMS.c.deleted == 0,
+        BDMS.c.volume_id.isnot(None)).order_by(BDMS.c.id)
 
 
 def volume_bdms(conn, uuids):
     """``{uuid: [bdm row]}`` of the live volume block device mappings."""
     if not uuids:
         return {}
-    stmt = sa.select(BDMS.c.instance_uuid, BDMS.c.volume_id,
-                     BDMS.c.delete_on_termination).where(
-        BDMS.c.instance_uuid.in_(list(uuids)), BDMS.c.deleted == 0,
-        BDMS.c.volume_id.isnot(None)).order_by(BDMS.c.id)
     result = {}
-    for row in conn.execute(stmt).mappings():
+    for row in conn.execute(_BDMS_STMT, {'uuids': list(uuids)}).mappings():
         result.setdefault(row['instance_uuid'], []).append(row)
     return result

@@ -27,14 +27,14 @@ retry_on_deadlock = oslo_db_api.wrap_db_retry(max_retries=5,
 """Retry a write on a database deadlock (five times)."""
 
 
-def rows(conn, stmt):
-    """Every row of ``stmt`` as a dict."""
-    return [dict(row) for row in conn.execute(stmt).mappings()]
+def rows(conn, stmt, params=None):
+    """Every row of ``stmt`` (bound to ``params``) as a dict."""
+    return [dict(row) for row in conn.execute(stmt, params).mappings()]
 
 
-def one(conn, stmt):
-    """The first row of ``stmt`` as a dict, or None."""
-    row = conn.execute(stmt).mappings().first()
+def one(conn, stmt, params=None):
+    """The first row of ``stmt`` (bound to ``params``), a dict or None."""
+    row = conn.execute(stmt, params).mappings().first()
     return dict(row) if row is not None else None
 
 
