@@ -162,20 +162,15 @@ def actions_get(ctx, instance_uuid, limit=None, marker=None, filters=None):
     """
     if limit == 0:
         return []
-    sort_keys = ['created_at', 'id']
-    sort_dirs = ['desc', 'desc']
-    stmt = utils.where_deleted(
-        sa.select(_ACTIONS).where(_ACTIONS.c.instance_uuid == instance_uuid),
-        _ACTIONS, ctx)
     filters = filters or {}
-    if filters.get('changes-since'):
-        stmt = stmt.where(_ACTIONS.c.updated_at >= timeutils.normalize_time(
-            filters['changes-since']))
-    if filters.get('changes-before'):
-        stmt = stmt.where(_ACTIONS.c.updated_at <= timeutils.normalize_time(
-            filters['changes-before']))
+    params = {'instance_uuid': instance_uuid, 'limit': limit}
+    for name in ('changes-since', 'changes-before'):
+        if filters.get(name):
+            params[name.replace('-', '_')] = timeutils.normalize_time(
+                filters[name])
+    since, before = 'changes_since' in params, 'changes_before' in params
+    stmt = _actions_stmt(ctx.read_deleted, since, before, limit is not None)
     with db_api.reader(db_api.cell_db(ctx), ctx) as conn:
-        marker_obj = None
         if marker is not None:
             row = _action_by_request_id(conn, instance_uuid, marker,
                                         ctx.read_deleted)
@@ -183,11 +178,38 @@ def actions_get(ctx, instance_uuid, limit=None, marker=None, filters=None):
                 # NOTE: Nova says "Marker None could not be found."; we
                 # name the marker the caller sent.
                 raise exception.MarkerNotFound(marker=marker)
-            marker_obj = types.SimpleNamespace(**row)
-        stmt = sqlalchemyutils.paginate_query(
-            stmt, models.InstanceAction, limit, sort_keys,
-            marker=marker_obj, sort_dirs=sort_dirs)
-        return utils.rows(conn, stmt)
+            stmt = sqlalchemyutils.paginate_query(
+                _actions_where(ctx.read_deleted, since, before),
+                models.InstanceAction, limit, ['created_at', 'id'],
+                marker=types.SimpleNamespace(**row),
+                sort_dirs=['desc', 'desc'])
+        return utils.rows(conn, stmt, params)
+
+
+@functools.lru_cache(maxsize=None)
+def _actions_where(read_deleted, since, before):
+    stmt = sa.select(_ACTIONS).where(
+        _ACTIONS.c.instance_uuid == sa.bindparam('instance_uuid'))
+    clause = utils.deleted_clause(_ACTIONS, read_deleted)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if since:
+        stmt = stmt.where(
+            _ACTIONS.c.updated_at >= sa.bindparam('changes_since'))
+    if before:
+        stmt = stmt.where(
+            _ACTIONS.c.updated_at <= sa.bindparam('changes_before'))
+    return stmt
+
+
+@functools.lru_cache(maxsize=None)
+def _actions_stmt(read_deleted, since, before, limited):
+    """The actions of an instance, newest first: built once per shape."""
+    stmt = _actions_where(read_deleted, since, before).order_by(
+        _ACTIONS.c.created_at.desc(), _ACTIONS.c.id.desc())
+    if limited:
+        stmt = stmt.limit(sa.bindparam('limit', type_=sa.Integer))
+    return stmt
 
 
 def _event_action(conn, ctx, values):
