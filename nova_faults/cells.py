@@ -34,6 +34,12 @@
 * :func:`get_cell_mappings` caches the cell list for
   ``[api_database] cell_cache_ttl`` seconds.
 * :func:`failure_reason` describes a failed cell without its database URL.
+* Only a cell that does not answer, cannot be connected to, or whose
+  database fails as a database (:data:`DATABASE_DOWN`) is *down*
+  (:func:`is_down`). Anything else a cell call raises (a library
+  exception, a bug of ours, bad input reaching a query) is that error:
+  :func:`raise_if_failed` raises it as it is, never as "cell not
+  responding".
 
 Cell mappings may be plain dicts (from :mod:`nova_faults.db.api`) or
 objects with the same attributes (``CellMapping``).
@@ -76,6 +82,16 @@ class _Sentinel:
 DID_NOT_RESPOND = _Sentinel('DID_NOT_RESPOND')
 """Result of a cell that did not answer within the timeout (or whose
 concurrency slots were all busy)."""
+
+# What a cell call raises when the cell's database cannot be reached or
+# fails as a server: oslo.db's translations, the driver's "operational"
+# and interface errors (refused, reset, gone away, wrong credentials,
+# missing SQLite file), the pool's timeout, and socket-level failures.
+# Nothing else makes a cell "down".
+DATABASE_DOWN = (db_exc.DBConnectionError, db_exc.DBNonExistentDatabase,
+                 sa_exc.OperationalError, sa_exc.InterfaceError,
+                 sa_exc.DisconnectionError, sa_exc.TimeoutError,
+                 ConnectionError, TimeoutError)
 
 
 _EXECUTOR = None
@@ -235,6 +251,49 @@ def is_failure(result):
     return result is DID_NOT_RESPOND or isinstance(result, BaseException)
 
 
+def is_database_down(exc):
+    """Whether ``exc`` says a database is unreachable or failing.
+
+    :data:`DATABASE_DOWN`, or oslo.db's generic ``DBError`` wrapping one
+    of them (an operational error oslo.db has no translation for).
+    """
+    if isinstance(exc, DATABASE_DOWN):
+        return True
+    inner = getattr(exc, 'inner_exception', None)
+    return isinstance(exc, db_exc.DBError) and \
+        isinstance(inner, DATABASE_DOWN)
+
+
+def is_down(result):
+    """Whether a cell's result means the cell is down.
+
+    True for :data:`DID_NOT_RESPOND`, ``CellUnavailable`` (the cell could
+    not be targeted) and a database failure (:func:`is_database_down`);
+    False for results and for every other exception, which is an error of
+    the request or of ours, not of the cell.
+    """
+    if result is DID_NOT_RESPOND:
+        return True
+    if isinstance(result, exception.CellUnavailable):
+        return True
+    return isinstance(result, BaseException) and is_database_down(result)
+
+
+def down_or_raise(result):
+    """True when the cell is down; raise a failure that is not that.
+
+    For the loops over :func:`scatter_gather` results that skip down
+    cells (or show them as minimal records): a cell call that failed
+    for any other reason is re-raised, never taken for a down cell.
+    False for a result.
+    """
+    if is_down(result):
+        return True
+    if isinstance(result, BaseException):
+        raise result
+    return False
+
+
 class _Slots:
     """The concurrency slots of one cell, and when their calls started."""
 
@@ -284,12 +343,14 @@ def _run(slots, token, cctx, fn, args, kwargs):
     except exception.NovaFaultsException as exc:
         return exc
     except Exception as exc:
-        if not isinstance(exc, (db_exc.DBError, sa_exc.SQLAlchemyError)):
-            LOG.exception('Error gathering result from cell %s',
-                          cell_uuid(cctx.cell_mapping))
-        else:
+        if is_database_down(exc):
             LOG.warning('Database error from cell %s: %s',
                         cell_uuid(cctx.cell_mapping), type(exc).__name__)
+        else:
+            # Not the cell's fault: the caller raises it again, and the
+            # traceback is logged here, where it happened.
+            LOG.exception('Error gathering result from cell %s',
+                          cell_uuid(cctx.cell_mapping))
         return exc
     finally:
         slots.release(token)
@@ -333,9 +394,12 @@ def scatter_gather(ctx, cell_mappings, fn, *args, timeout=None, conf=None,
         try:
             cctx = cell_context(ctx, cell, conf)
         except Exception as exc:
+            # NOTE: building the engine for the cell's URL failed (a bad
+            # URL, a missing driver): the cell cannot be reached. Said
+            # without the URL, which may hold a password.
             LOG.warning('Cannot target cell %s: %s', uuid,
                         type(exc).__name__)
-            results[uuid] = exc
+            results[uuid] = exception.CellUnavailable(cell_uuid=uuid)
             continue
         slots = _semaphore(uuid, size)
         token = slots.acquire(deadline)
@@ -404,28 +468,29 @@ def failure_reason(result):
 
 
 def raise_if_failed(cell_mapping, result):
-    """Raise CellUnavailable for a failed result.
+    """Return a cell's result; raise what a failed one means.
 
-    Raise ``CellUnavailable`` (503, no URL) for a failed result; else
-    return it. A library exception that is not about the database (for
-    example ``InstanceNotFound``) is re-raised as is.
+    A down cell (:func:`is_down`) raises ``CellUnavailable`` (503, no
+    URL); any other exception the call raised is raised as it is: a
+    library exception (``InstanceNotFound``...) keeps its code, anything
+    else is an unexpected error of ours (500), never blamed on the cell.
     """
-    if result is DID_NOT_RESPOND:
+    if is_down(result):
+        if isinstance(result, exception.CellUnavailable):
+            raise result
         raise exception.CellUnavailable(cell_uuid=cell_uuid(cell_mapping))
-    if isinstance(result, exception.NovaFaultsException):
-        raise result
     if isinstance(result, BaseException):
-        raise exception.CellUnavailable(cell_uuid=cell_uuid(cell_mapping))
+        raise result
     return result
 
 
 def run_in_cell(ctx, conf, cell_mapping, fn, *args):
     """Run ``fn(cell_ctx, *args)`` in one cell; its result, or raise.
 
-    A library exception raised by ``fn`` (not found, bad marker) is raised
-    again; a cell that fails or does not answer in ``[api] cell_timeout``
-    is a ``CellUnavailable`` (503, naming the cell, never its database
-    URL).
+    What ``fn`` raised (not found, bad marker, a bug) is raised again; a
+    cell whose database fails or that does not answer in ``[api]
+    cell_timeout`` is a ``CellUnavailable`` (503, naming the cell, never
+    its database URL).
     """
     result = scatter_gather_single(ctx, cell_mapping, fn, *args, conf=conf)
     return raise_if_failed(cell_mapping, result)

@@ -190,13 +190,22 @@ class Heartbeat:
 
     def beat(self):
         """One heartbeat; returns the service row, or None on failure."""
+        from nova_faults import cells
         try:
             row = report_state(self.context, self.conf, self.binary,
                                host=self.host, topic=self.topic)
-        except Exception:
-            if not self.disconnected:
+        except Exception as exc:
+            if not cells.is_database_down(exc):
+                # NOTE: as Nova's db driver: only a database that cannot
+                # be reached makes the service "disconnected"; anything
+                # else is a bug, logged with its traceback on every beat.
                 LOG.exception('Unexpected error while reporting the state '
                               'of %s on %s', self.binary, self.host)
+                return None
+            if not self.disconnected:
+                LOG.warning('Lost the connection to the database while '
+                            'reporting the state of %s on %s (%s)',
+                            self.binary, self.host, type(exc).__name__)
             self.disconnected = True
             return None
         if self.disconnected:

@@ -25,8 +25,6 @@ As in Nova, every route is also served behind a project id
 import logging
 import re
 
-from oslo_db import exception as db_exc
-from sqlalchemy import exc as sa_exc
 import webob.dec
 import webob.exc
 
@@ -61,12 +59,6 @@ ROUTES = {
     '/os-services/{service_id}': {'PUT': services.update,
                                   'DELETE': services.delete},
 }
-
-# What the API database raises when it cannot be reached: oslo.db's
-# translations, and the driver's own "operational" errors oslo.db does not
-# recognise (psycopg 3's "connection failed: ... Connection refused").
-API_DATABASE_DOWN = (db_exc.DBConnectionError, db_exc.DBNonExistentDatabase,
-                     sa_exc.OperationalError, sa_exc.InterfaceError)
 
 # NOTE: Nova's project id token: hex and dashes only, which keeps
 # "/servers/..." from ever being read as a project id.
@@ -172,17 +164,18 @@ class APIRouter:
         req.environ[wsgi_util.CONF_KEY] = self.conf
         try:
             return self.dispatch(req)
-        except API_DATABASE_DOWN as exc:
-            # NOTE: cells' errors never get here (they are turned into
-            # CellUnavailable where the cell is called): this is the API
-            # database. A 503 the user can retry, not a 500.
+        except Exception as exc:
+            if not cells.is_database_down(exc):
+                return faults.from_exception(req, exc)
+            # NOTE: a down cell's database errors never get here (they
+            # are turned into CellUnavailable where the cell is called):
+            # this is the API database. A 503 the user can retry, not a
+            # 500.
             LOG.error('The API database is not available (%s) for %s %s',
                       type(exc).__name__, req.method,
                       faults.raw_uri(req)[:200])
             return faults.from_exception(
                 req, exception.APIDatabaseUnavailable())
-        except Exception as exc:
-            return faults.from_exception(req, exc)
 
 
 class VersionsApp:

@@ -231,9 +231,13 @@ class Checks(upgradecheck.UpgradeCommands):
             if result is cells.DID_NOT_RESPOND:
                 problems.append('%s did not respond within %s seconds '
                                 '([api] cell_timeout).' % (name, timeout))
-            elif cells.is_failure(result):
+            elif cells.is_down(result):
                 problems.append('%s is not reachable (%s).' % (
                     name, type(result).__name__))
+            elif cells.is_failure(result):
+                # Not a connection failure: say so, not "not reachable".
+                problems.append('%s could not be checked: %s.' % (
+                    name, cells.failure_reason(result)))
             else:
                 problem = _revision_problem(name, result[0], result[1],
                                             migration.MAIN)

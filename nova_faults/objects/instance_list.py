@@ -264,9 +264,9 @@ class InstanceList:
         pages = []
         failed = {}
         for cell_uuid, result in results.items():
-            if cells.is_failure(result):
-                if isinstance(result, exception.Invalid):
-                    raise result
+            # A failure that is not the cell's (bad input, a bug) is
+            # raised.
+            if cells.down_or_raise(result):
                 failed[cell_uuid] = result
                 continue
             rows = []
@@ -309,7 +309,7 @@ class InstanceList:
         results = cells.scatter_gather(ctx, targets, _with_cell_uuid(load),
                                        conf=conf)
         for cell_uuid, result in results.items():
-            if cells.is_failure(result):
+            if cells.down_or_raise(result):
                 LOG.warning('Failed to load the details of servers of cell '
                             '%s; they are shown without them.', cell_uuid)
                 failed[cell_uuid] = result

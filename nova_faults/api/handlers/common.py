@@ -37,9 +37,9 @@ def cell_mappings(ctx, conf):
 def in_cell(ctx, conf, cell, fn, *args):
     """``fn(cell_ctx, *args)`` in ``cell``, bounded by the cell timeout.
 
-    A cell that fails or does not answer is a 503 naming the cell, never
-    its URL; library exceptions (not found, bad marker) are raised as
-    they are.
+    A cell whose database fails or that does not answer is a 503 naming
+    the cell, never its URL; any other exception (not found, bad marker,
+    a bug) is raised as it is.
     """
     return cells.run_in_cell(ctx, conf, cell, fn, *args)
 

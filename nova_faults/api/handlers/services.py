@@ -76,7 +76,7 @@ def _all_services(ctx, conf, version):
     for cell in mappings:
         uuid = cells.cell_uuid(cell)
         result = results.get(uuid, cells.DID_NOT_RESPOND)
-        if not cells.is_failure(result):
+        if not cells.down_or_raise(result):
             services.extend(result)
             continue
         if version >= (2, 69):
@@ -130,8 +130,8 @@ def _find_service(ctx, conf, predicate_fn, *args):
                                    conf=conf)
     found = []
     for cell in mappings:
-        result = results.get(cells.cell_uuid(cell))
-        if cells.is_failure(result) or not result:
+        result = results.get(cells.cell_uuid(cell), cells.DID_NOT_RESPOND)
+        if cells.down_or_raise(result) or not result:
             continue
         found.append((cell, result))
     return found
