@@ -20,10 +20,10 @@ which passes their outcome in.
 """
 
 from oslo_utils import strutils
-from oslo_utils import timeutils
 import webob.exc
 
 from nova_faults.api import server_states
+from nova_faults.api import validation
 from nova_faults import exception
 
 TAG_SEARCH_FILTERS = ('tags', 'tags-any', 'not-tags', 'not-tags-any')
@@ -124,8 +124,8 @@ def apply_changes_since(search_opts):
     """Parse ``changes-since``/``changes-before``; 400 if they cross."""
     for name in ('changes-since', 'changes-before'):
         if name in search_opts:
-            search_opts[name] = timeutils.normalize_time(
-                timeutils.parse_isotime(search_opts[name]))
+            search_opts[name] = validation.datetime_param(
+                name, search_opts[name])
     since = search_opts.get('changes-since')
     before = search_opts.get('changes-before')
     if since and before and before < since:

@@ -24,17 +24,34 @@ messages are Nova's, e.g.::
 Bodies are JSON only: a body whose Content-Type is neither JSON nor
 absent is refused with 415, malformed JSON with 400 "Malformed request
 body".
+
+Input limits, checked before any parsing that could blow up: a body is
+UTF-8 JSON nested at most :data:`MAX_BODY_DEPTH` levels deep; no string
+of a body, and no query parameter, holds a NUL character or an unpaired
+surrogate (databases refuse them); a date-time must stay within the
+years 1 to 9999 once converted to UTC; a regular expression must
+compile. Each is a 400 ``badRequest``.
 """
 
+import json
 import re
 
 import jsonschema
-from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import webob.exc
 
 from nova_faults import exception
+
+# NOTE: Nova parses bodies with the recursive json module and answers a
+# body nested a few thousand levels deep with a 500 (RecursionError). No
+# body of this API needs more than 3 levels.
+MAX_BODY_DEPTH = 32
+
+# Brackets outside strings, and strings (skipped whole).
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# What a database cannot store: NUL, and surrogates without a pair.
+_BAD_CHARACTERS = re.compile('[\x00\ud800-\udfff]')
 
 SUPPORTED_CONTENT_TYPES = (
     'application/json',
@@ -44,15 +61,42 @@ SUPPORTED_CONTENT_TYPES = (
 FORMAT_CHECKER = jsonschema.FormatChecker()
 
 
+def utc_datetime(value):
+    """ISO 8601 ``value`` as a naive UTC datetime.
+
+    Raises ValueError when it is not a date-time, or when its UTC time is
+    outside the years 1 to 9999 (``0001-01-01T00:00:00+01:00``).
+    """
+    try:
+        return timeutils.normalize_time(timeutils.parse_isotime(value))
+    except OverflowError:
+        raise ValueError('%r is out of range once converted to UTC'
+                         % value)
+
+
 @FORMAT_CHECKER.checks('date-time')
 def _validate_datetime(instance):
     if not isinstance(instance, str):
         return True
     try:
-        timeutils.parse_isotime(instance)
+        utc_datetime(instance)
     except ValueError:
         return False
     return True
+
+
+def datetime_param(name, value):
+    """Query parameter ``name``'s ``value`` as a naive UTC datetime.
+
+    Raises ``ValidationError`` (400) naming the parameter for a value
+    that is not a date-time or whose UTC time is out of range.
+    """
+    try:
+        return utc_datetime(value)
+    except ValueError:
+        raise exception.ValidationError(
+            detail="Invalid input for query parameters %s. Value: %s. "
+                   "'%s' is not a 'date-time'" % (name, value, value))
 
 
 @FORMAT_CHECKER.checks('uuid')
@@ -70,7 +114,9 @@ def _validate_regex(instance):
         return False
     try:
         re.compile(instance)
-    except re.error:
+    except (re.error, RecursionError, OverflowError):
+        # A pattern nested too deep (RecursionError) or with a repeat
+        # count too large (OverflowError) is as invalid as a syntax error.
         return False
     return True
 
@@ -143,10 +189,18 @@ def _validate(schema, target, is_body):
 def query_dict(req):
     """``req``'s query string as ``{name: [values]}``."""
     try:
-        return req.GET.dict_of_lists()
+        query = req.GET.dict_of_lists()
     except UnicodeDecodeError:
         raise exception.ValidationError(
             detail='Query string is not UTF-8 encoded')
+    for name, values in query.items():
+        for text in [name] + values:
+            if _BAD_CHARACTERS.search(text):
+                raise exception.ValidationError(
+                    detail='Invalid input for query parameters %s. A NUL '
+                           'character is not allowed.'
+                           % name.replace('\x00', '\\x00'))
+    return query
 
 
 def validate_query(req, schema):
@@ -194,10 +248,59 @@ def get_body(req):
     body = req.body
     if not body:
         return None
+    return parse_json(body)
+
+
+def _too_deep(text, limit):
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        token = match.group()
+        if token in '[{':
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in ']}':
+            depth -= 1
+    return False
+
+
+def _strings(value):
+    # The body is at most MAX_BODY_DEPTH deep: recursion is bounded.
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def parse_json(body):
+    """``body`` (bytes) as JSON, within the input limits, or 400.
+
+    UTF-8 only; nested at most :data:`MAX_BODY_DEPTH` levels (checked
+    before parsing); no NUL or unpaired surrogate in any string.
+    """
     try:
-        return jsonutils.loads(body)
-    except ValueError:
+        text = body.decode('utf-8')
+    except UnicodeDecodeError:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Malformed request body: not UTF-8')
+    if _too_deep(text, MAX_BODY_DEPTH):
+        raise webob.exc.HTTPBadRequest(
+            explanation='Malformed request body: nested deeper than %d '
+                        'levels' % MAX_BODY_DEPTH)
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
         raise webob.exc.HTTPBadRequest(explanation='Malformed request body')
+    if any(_BAD_CHARACTERS.search(text) for text in _strings(value)):
+        raise webob.exc.HTTPBadRequest(
+            explanation='Malformed request body: a string holds a NUL '
+                        'character or an unpaired surrogate')
+    return value
 
 
 def validate_body(req, schema):

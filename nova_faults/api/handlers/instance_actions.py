@@ -30,7 +30,6 @@ Microversions that matter here (see :mod:`nova_faults.api.microversion`):
 (show refuses query parameters).
 """
 
-from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import webob.exc
 
@@ -105,7 +104,7 @@ def _list_filters(query):
     filters = {}
     for name in ('changes-since', 'changes-before'):
         if name in query:
-            filters[name] = timeutils.parse_isotime(query[name][0])
+            filters[name] = validation.datetime_param(name, query[name][0])
     if 'changes-since' in filters and 'changes-before' in filters and \
             filters['changes-before'] < filters['changes-since']:
         raise webob.exc.HTTPBadRequest(
