@@ -27,10 +27,16 @@ private servers start once per class.
 import json
 import uuid as uuidlib
 
+import fixtures
+from oslo_db import exception as db_exc
+from sqlalchemy import exc as sa_exc
+
 from nova_faults import cells
 from nova_faults.db import api as db_api
 from nova_faults.db import mappings as db_mappings
 from nova_faults.db import request_specs as db_request_specs
+from nova_faults import exception
+from nova_faults import recording
 from nova_faults.tests import fixtures as nf_fixtures
 from nova_faults.tests.functional import base
 from nova_faults.tests.functional import servers_base as sb
@@ -468,3 +474,86 @@ class RealServersDownCellTest(DownCellMixin, sb.ServersTestCase):
             self.assertEqual(200, resp.status_int)
         # The cell was really reached, and really hung.
         self.assertGreater(self.hung_listener.accepted, accepted)
+
+
+class ErrorsInsideCellCallsTest(sb.ServersTestCase):
+    """An error raised inside a cell call is that error, not a down cell.
+
+    Every route that calls a cell, with the function the cell call runs
+    made to raise: a library exception keeps its code, anything else is
+    a 500 ``computeFault`` of ours; never a 503 naming a healthy cell
+    and never minimal (2.69) records. A database error that says the
+    database is unreachable is still a 503.
+    """
+
+    cell_count = 2
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.make_server(cell=0)
+        self.make_server(cell=1)
+        self.make_service(cell=0, host='compute1')
+        ctx = self.cell_ctx(self.cell(0))
+        ctx.user_id, ctx.project_id = 'demo', sb.PROJECT
+        self.action = recording.record_action_start(
+            ctx, self.server['uuid'], 'reboot')
+
+    # (route, function run inside its cell calls)
+    TARGETS = (
+        ('/servers', 'nova_faults.db.servers.instance_list'),
+        ('/servers/detail', 'nova_faults.db.servers.instance_list'),
+        ('/servers/detail', 'nova_faults.objects.instance_list.related_rows'),
+        ('/servers/%(server)s', 'nova_faults.db.servers.instance_get'),
+        ('/servers/%(server)s/os-instance-actions',
+         'nova_faults.objects.instance_action.InstanceActionList.'
+         'get_by_instance_uuid'),
+        ('/servers/%(server)s/os-instance-actions/%(request)s',
+         'nova_faults.objects.instance_action.InstanceAction.'
+         'get_by_request_id'),
+        ('/os-services', 'nova_faults.objects.service.ServiceList.get_all'),
+    )
+
+    def _get(self, path, version):
+        path = path % {'server': self.server['uuid'],
+                       'request': self.action['request_id']}
+        return self.admin_get(path, version=version)
+
+    def test_bugs_are_500_not_down_cells(self):
+        for path, target in self.TARGETS:
+            for error in (OverflowError('date value out of range'),
+                          UnicodeEncodeError('utf-8', '\ud800', 0, 1, 'x'),
+                          sa_exc.StatementError('x', 'SELECT', {},
+                                                ValueError())):
+                with fixtures.MonkeyPatch(target, _raiser(error)):
+                    for version in ('2.1', '2.69', '2.84'):
+                        resp = self._get(path, version)
+                        what = '%s %s %s' % (path, target, repr(error))
+                        message = self.assertFault(resp, 500,
+                                                   'computeFault')
+                        self.assertIn(type(error).__name__, message, what)
+                        self.assertNotIn('not responding', message, what)
+
+    def test_library_errors_keep_their_code(self):
+        for path, target in self.TARGETS:
+            error = exception.InstanceNotFound(instance_id='x')
+            with fixtures.MonkeyPatch(target, _raiser(error)):
+                resp = self._get(path, '2.84')
+                self.assertFault(resp, 404, 'itemNotFound')
+
+    def test_database_down_is_still_down(self):
+        for path, target in self.TARGETS:
+            with fixtures.MonkeyPatch(
+                    target, _raiser(db_exc.DBConnectionError())):
+                resp = self._get(path, '2.1')
+                if path in ('/servers', '/servers/detail', '/os-services'):
+                    # Lists skip (or, from 2.69, stand in for) down cells.
+                    self.assertEqual(200, resp.status_int, resp.text)
+                    continue
+                message = self.assertFault(resp, 503, 'serviceUnavailable')
+                self.assertIn('not responding', message, path)
+
+
+def _raiser(error):
+    def fail(*args, **kwargs):
+        raise error
+    return fail

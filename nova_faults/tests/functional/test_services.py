@@ -139,10 +139,21 @@ class ServicesTestMixin:
         row = db_services.service_get_by_host_and_binary(ctx, 'host8',
                                                          'nova-compute')
         self.assertGreaterEqual(row['report_count'], 2)
-        # a failing database is logged, not raised
-        broken = servicegroup.Heartbeat(object(), self.conf, 'nova-compute')
+        # a database that cannot be reached is logged, not raised
+        unreachable = cells.cell_context(self.admin_ctx, {
+            'uuid': 'c0ffee00-0000-0000-0000-000000000008',
+            'database_connection':
+                'mysql+pymysql://nobody:secret@127.0.0.1:1/nova'},
+            self.conf)
+        broken = servicegroup.Heartbeat(unreachable, self.conf,
+                                        'nova-compute')
         self.assertIsNone(broken.beat())
         self.assertTrue(broken.disconnected)
+        # a bug (here: a context that is not one) is logged as one; it
+        # does not make the service "disconnected"
+        buggy = servicegroup.Heartbeat(object(), self.conf, 'nova-compute')
+        self.assertIsNone(buggy.beat())
+        self.assertFalse(buggy.disconnected)
 
     def test_down_cell(self):
         down = db_mappings.cell_mapping_create(self.admin_ctx, {

@@ -14,6 +14,8 @@
 
 import threading
 
+from oslo_db import exception as db_exc
+from sqlalchemy import exc as sa_exc
 import testtools
 
 from nova_faults import cells
@@ -151,6 +153,50 @@ class CellsTestCase(testtools.TestCase):
         self.assertEqual(3, cells.raise_if_failed(self.cell1, 3))
         self.assertRaises(exception.CellUnavailable, cells.raise_if_failed,
                           self.cell1, cells.DID_NOT_RESPOND)
+
+    def test_only_database_failures_make_a_cell_down(self):
+        down = [cells.DID_NOT_RESPOND,
+                exception.CellUnavailable(cell_uuid='x'),
+                db_exc.DBConnectionError(), db_exc.DBNonExistentDatabase('x'),
+                sa_exc.OperationalError('SELECT 1', {}, Exception()),
+                sa_exc.InterfaceError('SELECT 1', {}, Exception()),
+                sa_exc.TimeoutError(), ConnectionRefusedError(),
+                TimeoutError(),
+                db_exc.DBError(sa_exc.OperationalError('x', {}, None))]
+        for result in down:
+            self.assertTrue(cells.is_down(result), repr(result))
+            self.assertTrue(cells.down_or_raise(result))
+            self.assertRaises(exception.CellUnavailable,
+                              cells.raise_if_failed, self.cell1, result)
+        not_down = [OverflowError('date value out of range'),
+                    RecursionError(), ValueError('boom'), KeyError('x'),
+                    UnicodeEncodeError('utf-8', '\ud800', 0, 1, 'x'),
+                    exception.InstanceNotFound(instance_id='x'),
+                    db_exc.DBDataError(), db_exc.DBError(ValueError()),
+                    sa_exc.ProgrammingError('SELECT', {}, Exception()),
+                    sa_exc.StatementError('x', 'SELECT', {}, ValueError())]
+        for result in not_down:
+            self.assertFalse(cells.is_down(result), repr(result))
+            raised = self.assertRaises(type(result), cells.down_or_raise,
+                                       result)
+            self.assertIs(result, raised)
+            raised = self.assertRaises(type(result), cells.raise_if_failed,
+                                       self.cell1, result)
+            self.assertIs(result, raised)
+        for result in ([], {}, 0, None, 'ok'):
+            self.assertFalse(cells.is_down(result))
+            self.assertFalse(cells.down_or_raise(result))
+            self.assertIs(result, cells.raise_if_failed(self.cell1, result))
+
+    def test_a_bug_in_a_cell_call_is_that_error(self):
+        def fn(cctx):
+            raise OverflowError('date value out of range')
+
+        result = cells.scatter_gather_single(self.ctx, self.cell1, fn)
+        self.assertIsInstance(result, OverflowError)
+        self.assertFalse(cells.is_down(result))
+        self.assertRaises(OverflowError, cells.raise_if_failed, self.cell1,
+                          result)
 
     def test_cell_list_cache(self):
         conf = self.deployment.conf
