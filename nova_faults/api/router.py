@@ -204,7 +204,10 @@ class VersionsApp:
             path = wsgi_util.path_info(req)
             if path in ('', '/'):
                 return versions.index(req)
-            if path is None:
+            if path is None or path.startswith('//'):
+                # NOTE: not UTF-8, or an empty first segment
+                # ("//v2.1/servers", which a server may pass on as a
+                # path): nothing we serve, not a version to choose.
                 raise webob.exc.HTTPNotFound()
             return versions.multi(req)
         except Exception as exc:

@@ -46,7 +46,6 @@ import signal
 import sys
 import warnings
 
-from cheroot import wsgi as cheroot_wsgi
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -57,11 +56,6 @@ LOG = logging.getLogger(__name__)
 DEFAULT_HOST = '127.0.0.1'
 DEFAULT_PORT = 8774
 DEFAULT_THREADS = 16
-# NOTE: cheroot reads headers without limit by default. The request line
-# and headers together may hold 64 KiB (Nova's eventlet server allows
-# 16 KiB per header line; a Fernet token is a few hundred bytes): more
-# is refused with 413 before the application sees it.
-MAX_REQUEST_HEADER_SIZE = 64 * 1024
 
 #: Exit status when the configuration is refused.
 CONFIG_ERROR = 1
@@ -162,11 +156,9 @@ def parse_args(argv):
 
 def build_server(app, host=DEFAULT_HOST, port=DEFAULT_PORT,
                  threads=DEFAULT_THREADS):
-    """A cheroot WSGI server for ``app`` (not started)."""
-    server = cheroot_wsgi.Server((host, port), app, numthreads=threads,
-                                 server_name='nova-faults-api')
-    server.max_request_header_size = MAX_REQUEST_HEADER_SIZE
-    return server
+    """The HTTP server for ``app`` (not started); see http_server."""
+    from nova_faults.api import http_server
+    return http_server.build_server(app, host, port, threads)
 
 
 def load_conf(oslo_args, state_path=None):

@@ -587,7 +587,8 @@ def gen_header(rng, number, deployment):
         # Odd header lines.
         headers.append(rng.choice([
             b'NoColon\r\n', b': empty-name\r\n', b' folded\r\n',
-            b'X-A: a\r\n continued\r\n', b'X A: b\r\n', b'X-\xe2\x98\x83: 1\r\n',
+            b'X-A: a\r\n continued\r\n', b'X A: b\r\n',
+            b'X-\xe2\x98\x83: 1\r\n',
             b'X-Null: a\x00b\r\n', b'X-Tab:\tv\r\n', b'X-Bare-LF: 1\n',
             b'Content-Length: 5\r\nContent-Length: 7\r\n',
             b'Content-Length: -1\r\n', b'Content-Length: abc\r\n',

@@ -184,12 +184,18 @@ class TestRequestId(PipelineTestCase):
         self.assertEqual(200, resp.status_int)
         self.assertRequestIds(resp)
 
-    def test_no_headers_on_root_document(self):
-        # NOTE: as in Nova, the root pipeline has no request-id filter.
+    def test_headers_on_root_document_and_its_faults(self):
+        # NOTE: unlike Nova, the root pipeline has the request-id filter:
+        # every answer, faults above all, carries a request ID.
         resp = self.api.get('/', absolute=True)
         self.assertEqual(200, resp.status_int)
-        self.assertNotIn('x-openstack-request-id', resp.headers)
-        self.assertNotIn('x-compute-request-id', resp.headers)
+        self.assertRequestIds(resp)
+        resp = self.api.request('POST', '/', absolute=True)
+        self.assertFault(resp, 405, 'badMethod')
+        self.assertRequestIds(resp)
+        resp = self.api.get('//v2.1/servers', absolute=True)
+        self.assertFault(resp, 404, 'itemNotFound')
+        self.assertRequestIds(resp)
 
     def test_global_id_accepted(self):
         resp = self.api.get('/test/context',

@@ -1,0 +1,228 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The HTTP server of ``nova-faults-api``: cheroot, answering in Nova faults.
+
+cheroot refuses what it cannot read (a bad request line, header or body
+framing, an oversized request line or header block) with a plain-text
+answer before the application sees the request. Here every such answer
+is a Nova fault body (``{"badRequest": {"code": 400, "message": ...}}``,
+JSON) with both request-ID headers, and its status says what was wrong:
+
+* 400 ``badRequest``: a malformed request line, header or framing, an
+  absolute-form or other non-path request target, an HTTP version other
+  than 1.x (cheroot's 505), a transfer coding other than chunked
+  (cheroot's 501);
+* 414: a request line longer than :data:`MAX_REQUEST_HEADER_SIZE`;
+* 431: a header block larger than that (cheroot says 413);
+* 408 when the client stops sending mid-request, 500/503 for the
+  server's own failures (with the request ID in the message).
+
+The request target is read more leniently than cheroot does, the way
+most servers do, so that the application decides what it names: bytes
+that may not appear raw in a URI (non-ASCII, controls) are
+percent-encoded, and a path starting with ``//`` is a path (cheroot took
+``//v2.1/servers`` for a host name). The application then answers 404
+for what it does not serve.
+"""
+
+import logging
+import re
+import urllib.parse
+
+from cheroot import errors as cheroot_errors
+from cheroot import server as cheroot_server
+from cheroot import wsgi as cheroot_wsgi
+from oslo_context import context as oslo_context
+from oslo_serialization import jsonutils
+
+from nova_faults.api import faults
+
+LOG = logging.getLogger(__name__)
+
+# NOTE: cheroot reads headers without limit by default. The request line
+# and headers together may hold 64 KiB (Nova's eventlet server allows
+# 16 KiB per header line; a Fernet token is a few hundred bytes).
+MAX_REQUEST_HEADER_SIZE = 64 * 1024
+
+# RFC 9110 token characters (a method).
+_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_PROTOCOL = re.compile(rb'^HTTP/(\d)\.(\d)$')
+# Bytes a URI may hold raw (RFC 3986 unreserved, reserved and "%").
+_URI_SAFE = frozenset(
+    b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+    b"-._~:/?#[]@!$&'()*+,;=%")
+_ABSOLUTE = re.compile(rb'^[A-Za-z][A-Za-z0-9+.\-]*:')
+_QUOTED_SLASH = re.compile(rb'(?i)%2F')
+
+# cheroot's status -> ours, for what is a client error, not the server's.
+_STATUS = {
+    413: (431, 'Request Header Fields Too Large',
+          'The request headers are larger than the server accepts '
+          '(%d bytes).' % MAX_REQUEST_HEADER_SIZE),
+    414: (414, 'URI Too Long',
+          'The request line is longer than the server accepts '
+          '(%d bytes).' % MAX_REQUEST_HEADER_SIZE),
+    501: (400, 'Bad Request',
+          'Unsupported Transfer-Encoding: only chunked is accepted.'),
+    505: (400, 'Bad Request', 'Unsupported HTTP version: use HTTP/1.1.'),
+}
+
+
+def _quote_target(target):
+    """``target`` with the bytes a URI may not hold raw percent-encoded."""
+    if all(byte in _URI_SAFE for byte in target):
+        return target
+    return b''.join(bytes([byte]) if byte in _URI_SAFE
+                    else b'%%%02X' % byte for byte in target)
+
+
+class _Refused(Exception):
+    """The request line cannot be served: (status, message)."""
+
+
+class HTTPRequest(cheroot_server.HTTPRequest):
+    """cheroot's request with fault bodies and a lenient request target."""
+
+    def read_request_line(self):
+        """Read and check the request line; False when refused.
+
+        Sets what cheroot's own parser sets (``uri``, ``method``,
+        ``path``, ``qs``, ``authority``, the protocols).
+        """
+        line = self.rfile.readline()
+        self.started_request = True
+        if line == b'\r\n':
+            # NOTE: RFC 9112 lets a server ignore one empty line first.
+            line = self.rfile.readline()
+        if not line:
+            return False
+        try:
+            self._parse_request_line(line)
+        except _Refused as refused:
+            self.simple_response('400 Bad Request', str(refused))
+            return False
+        return True
+
+    def _parse_request_line(self, line):
+        if not line.endswith(b'\r\n'):
+            raise _Refused('Malformed request line: it must end with CRLF.')
+        parts = line[:-2].split(b' ')
+        if len(parts) != 3:
+            raise _Refused('Malformed request line: expected "METHOD '
+                           'target HTTP/1.1".')
+        method, target, protocol = parts
+        if not _TOKEN.match(method):
+            raise _Refused('Malformed request line: bad method.')
+        version = _PROTOCOL.match(protocol)
+        if not version:
+            raise _Refused('Malformed request line: bad protocol.')
+        request_version = (int(version.group(1)), int(version.group(2)))
+        if request_version[0] != 1:
+            status, _reason, message = _STATUS[505]
+            raise _Refused(message)
+        if not target.startswith(b'/'):
+            if _ABSOLUTE.match(target):
+                raise _Refused('Absolute URI not allowed: send the path '
+                               '(and a Host header).')
+            raise _Refused('Malformed request target: it must be a path '
+                           'starting with "/".')
+        target = _quote_target(target)
+        path, _sep, query = target.partition(b'?')
+        if b'#' in target:
+            raise _Refused('Malformed request target: a URI fragment '
+                           '("#") is not sent to a server.')
+        # NOTE: as cheroot (and WSGI servers generally): the path is
+        # percent-decoded except for "%2F", which stays encoded so that
+        # it is not taken for a separator.
+        path = b'%2F'.join(urllib.parse.unquote_to_bytes(atom)
+                           for atom in _QUOTED_SLASH.split(path))
+        self.uri = target
+        self.method = method
+        self.authority = None
+        self.path = path
+        self.qs = query
+        self.request_protocol = protocol
+        server_version = (int(self.server.protocol[5]),
+                          int(self.server.protocol[7]))
+        self.response_protocol = 'HTTP/%s.%s' % min(request_version,
+                                                    server_version)
+
+    def read_request_headers(self):
+        try:
+            return super().read_request_headers()
+        except cheroot_errors.MaxSizeExceeded:
+            # cheroot answers 413 for headers; 431 is what they are.
+            self.simple_response('413 Request Entity Too Large')
+            return False
+
+    def simple_response(self, status, msg=''):
+        """Answer ``status`` with a Nova fault body and request IDs.
+
+        cheroot calls this for everything it refuses; ``msg`` is its
+        (fixed, safe) explanation.
+        """
+        code = int(str(status)[:3])
+        reason = str(status)[4:] or 'Error'
+        if code in _STATUS:
+            code, reason, msg = _STATUS[code]
+        if isinstance(msg, bytes):
+            msg = msg.decode('latin-1')
+        msg = msg or reason
+        request_id = oslo_context.generate_request_id()
+        if code >= 500:
+            msg = '%s Request ID: %s' % (msg, request_id)
+        LOG.info('%s "%s" refused before the application: %d %s',
+                 self.conn.remote_addr or '-', _printable(self), code, msg,
+                 extra={'request_id': request_id})
+        body = jsonutils.dump_as_bytes(faults.fault_body(code, msg))
+        head = ['%s %d %s' % (self.server.protocol, code, reason),
+                'Content-Type: application/json; charset=UTF-8',
+                'Content-Length: %d' % len(body),
+                'X-Openstack-Request-Id: %s' % request_id,
+                'X-Compute-Request-Id: %s' % request_id,
+                'Connection: close']
+        # Nothing more is read from this connection.
+        self.close_connection = True
+        data = ('\r\n'.join(head) + '\r\n\r\n').encode('latin-1') + body
+        try:
+            self.conn.wfile.write(data)
+        except OSError as exc:
+            if exc.args[0] not in cheroot_errors.socket_errors_to_ignore:
+                raise
+
+
+def _printable(request):
+    uri = getattr(request, 'uri', None)
+    if not isinstance(uri, bytes):
+        return '-'
+    method = getattr(request, 'method', b'') or b''
+    return (method + b' ' + uri[:200]).decode('latin-1').encode(
+        'unicode_escape').decode('ascii')
+
+
+class HTTPConnection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = HTTPRequest
+
+
+class Server(cheroot_wsgi.Server):
+    """cheroot's WSGI server with :class:`HTTPRequest`."""
+
+    ConnectionClass = HTTPConnection
+
+
+def build_server(app, host, port, threads):
+    """A :class:`Server` for ``app`` on ``host``:``port`` (not started)."""
+    server = Server((host, port), app, numthreads=threads,
+                    server_name='nova-faults-api')
+    server.max_request_header_size = MAX_REQUEST_HEADER_SIZE
+    return server
