@@ -264,6 +264,19 @@ def is_database_down(exc):
         isinstance(inner, DATABASE_DOWN)
 
 
+def is_data_error(exc):
+    """Whether ``exc`` is a database refusing a value (bad input).
+
+    oslo.db's ``DBDataError``, or its generic ``DBError`` wrapping the
+    driver's data error (a MySQL column refusing a character).
+    """
+    if isinstance(exc, (db_exc.DBDataError, sa_exc.DataError)):
+        return True
+    inner = getattr(exc, 'inner_exception', None)
+    return isinstance(exc, db_exc.DBError) and \
+        isinstance(inner, sa_exc.DataError)
+
+
 def is_down(result):
     """Whether a cell's result means the cell is down.
 

@@ -190,7 +190,8 @@ def _sqlite_wal(dbapi_connection, connection_record):
 def _options_key(conf, url):
     """Engine options and the cache key for ``url``, computed once."""
     options = _engine_options(conf)
-    parameters = _timeout_parameters(conf, url)
+    parameters = '&'.join(filter(None, (_timeout_parameters(conf, url),
+                                        _charset_parameter(url))))
     if parameters:
         options['connection_parameters'] = parameters
     pool = None
@@ -204,6 +205,23 @@ def _options_key(conf, url):
         else:
             pool = None
     return options, pool, (url, tuple(sorted(options.items())))
+
+
+def _charset_parameter(url):
+    """``charset=utf8mb4`` for a MySQL URL that names no charset.
+
+    NOTE: oslo.db connects to MySQL with the 3-byte ``utf8`` charset
+    unless the URL says otherwise, so a 4-byte character (an emoji, a
+    CJK extension character) sent in a request failed to be stored even
+    in our utf8mb4 tables.
+    """
+    try:
+        parsed = sa_url.make_url(url)
+    except Exception:
+        return None
+    if parsed.get_backend_name() != 'mysql' or 'charset' in parsed.query:
+        return None
+    return 'charset=utf8mb4'
 
 
 def get_context_manager(conf, url):

@@ -362,3 +362,31 @@ class MixedBackendsServicesTest(ServicesTestMixin, sb.ServersTestCase):
     """One MariaDB cell and one PostgreSQL cell."""
 
     backends = ['mysql', 'postgresql']
+
+    def test_characters_beyond_the_basic_plane(self):
+        # utf8mb4 tables (ours) store them: the MySQL connection says so.
+        for index, cell in enumerate((self.c1, self.c2)):
+            reason = '\U0001f600 disk \U00020000 %d' % index
+            resp = self.put(cell['uuid'], {'status': 'disabled',
+                                           'disabled_reason': reason},
+                            version='2.53')
+            self.assertEqual(200, resp.status_int, resp.text)
+            self.assertEqual(reason, resp.json['service']['disabled_reason'])
+        # A connection (or a table of Nova's) with MySQL's 3-byte utf8
+        # cannot store them: 400, and nothing changes.
+        cell = self.cell(0)
+        url = cell['database_connection']
+        db_api.cell_mapping_update(self.admin_ctx, cell['uuid'], {
+            'database_connection': url + ('&' if '?' in url else '?') +
+            'charset=utf8'})
+        cells.reset()
+        resp = self.put(self.c1['uuid'], {'status': 'disabled',
+                                          'disabled_reason': '\U0001f600'},
+                        version='2.53')
+        self.assertFault(resp, 400, 'badRequest',
+                         'Invalid input: the database cannot store a value '
+                         'of this request.')
+        row = db_api.service_get_by_uuid(self.cell_ctx(self.cell(0)),
+                                         self.c1['uuid'])
+        self.assertEqual('\U0001f600 disk \U00020000 0',
+                         row['disabled_reason'])
