@@ -689,7 +689,28 @@ def gen_body(rng, number, deployment):
         template = deployment.routes[number % len(deployment.routes)]
         method = rng.choice(['POST', 'PUT', 'PATCH', 'DELETE'])
     path = deployment.fill(rng, template).encode()
-    shape = rng.randrange(10)
+    version = rng.choice(['2.1', '2.11', '2.53', '2.69', 'latest'])
+    shape = rng.randrange(12)
+    if shape >= 10 and method == 'PUT':
+        # Well-formed, by an admin, with odd text: reaches the database.
+        reason = _odd_text(rng, rng.choice([1, 5, 60, 255]))
+        if rng.random() < 0.5:
+            version = rng.choice(['2.53', 'latest'])
+            path = deployment.fill(rng, '/os-services/{service_id}',
+                                   lambda name: rng.choice(
+                                       deployment.values['uuids'])).encode()
+            body = {'status': 'disabled', 'disabled_reason': reason}
+        else:
+            version = '2.1'
+            path = b'/v2.1/os-services/disable-log-reason'
+            body = {'host': rng.choice(deployment.values['hosts']),
+                    'binary': 'nova-compute', 'disabled_reason': reason}
+        body = json.dumps(body, ensure_ascii=rng.random() < 0.5).encode(
+            'utf-8', 'surrogatepass')
+        return RawRequest('body', number, b'PUT', path, [
+            (b'X-Auth-Token', deployment.token(rng, admin=True).encode()),
+            (b'OpenStack-API-Version', b'compute ' + version.encode()),
+            (b'Content-Type', b'application/json')], body)
     if shape == 0:
         body = _nested(rng, rng.choice([30, 500, 1000, 3000, 20000,
                                         50000])).encode()
@@ -724,8 +745,7 @@ def gen_body(rng, number, deployment):
     headers = [(b'X-Auth-Token', deployment.token(rng).encode())]
     if rng.random() < 0.8:
         headers.append((b'OpenStack-API-Version',
-                        b'compute ' + rng.choice(['2.1', '2.11', '2.53',
-                                                  '2.69', 'latest']).encode()))
+                        b'compute ' + version.encode()))
     if rng.random() < 0.7:
         headers.append((b'Content-Type', rng.choice(
             CONTENT_TYPES[:4] + ('application/json',) * 4).encode()))

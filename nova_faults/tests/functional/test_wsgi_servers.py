@@ -37,6 +37,7 @@ import urllib.request
 import fixtures
 
 from nova_faults.tests.functional import base
+from nova_faults.tests.functional import fuzz
 from nova_faults.tests.functional import policy_base as pb
 
 BINDIR = os.path.dirname(sys.executable)
@@ -165,9 +166,57 @@ class WSGIServerTestBase(pb.PolicyTestCase):
         self.assertEqual(404, body['itemNotFound']['code'])
         status, _headers, body = self.request('/v2.1/servers')
         self.assertEqual(401, status)
+        self.check_hostile_targets(admin)
+
+    # Request targets that WSGI servers pass to the application as they
+    # are, and the fault (with request IDs) the application answers.
+    HOSTILE_TARGETS = (
+        (b'//v2.1/servers', 404, 'itemNotFound'),
+        (b'//', 404, 'itemNotFound'),
+        (b'/v2.1//servers', 404, 'itemNotFound'),
+        (b'/v2.1/servers/%E2%98%83', 404, 'itemNotFound'),
+        (b'/v2.1/servers/%ff%fe', 404, 'itemNotFound'),
+        (b'/v2.1/servers?changes-since=0001-01-01T00:00:00%2B01:00', 400,
+         'badRequest'),
+        (b'/v2.1/servers/detail?changes-before=9999-12-31T23:59:59-01:00',
+         400, 'badRequest'),
+    )
+
+    # Raw bytes that are not ASCII: uWSGI passes them on, gunicorn
+    # refuses them itself with its own HTML 400 (documented).
+    RAW_TARGETS = (
+        (b'/v2.1/servers/\xe2\x98\x83', 404, 'itemNotFound'),
+        (b'/v2.1/servers/\xff', 404, 'itemNotFound'),
+    )
+    raw_bytes_reach_the_application = True
+
+    def check_hostile_targets(self, token):
+        targets = self.HOSTILE_TARGETS
+        if self.raw_bytes_reach_the_application:
+            targets += self.RAW_TARGETS
+        else:
+            for target, _status, _root in self.RAW_TARGETS:
+                response = fuzz.send(self.wsgi.port, fuzz.RawRequest(
+                    'wsgi', 0, b'GET', target))
+                self.assertEqual(400, response.status, target)
+        for target, status, root in targets:
+            response = fuzz.send(self.wsgi.port, fuzz.RawRequest(
+                'wsgi', 0, b'GET', target,
+                [(b'X-Auth-Token', token.encode()),
+                 (b'OpenStack-API-Version', b'compute 2.66')]))
+            what = '%r -> %r' % (target, response and (
+                response.status, response.body[:300]))
+            self.assertIsNotNone(response, what)
+            self.assertEqual(status, response.status, what)
+            body = json.loads(response.body)
+            self.assertEqual(status, body[root]['code'], what)
+            self.assertRegex(response.header('X-Openstack-Request-Id'),
+                             r'^req-[0-9a-f-]{36}$', what)
 
 
 class GunicornTest(WSGIServerTestBase):
+
+    raw_bytes_reach_the_application = False
 
     def test_documented_gunicorn_command(self):
         port = base.free_port()
