@@ -39,7 +39,8 @@
   (:func:`is_down`). Anything else a cell call raises (a library
   exception, a bug of ours, bad input reaching a query) is that error:
   :func:`raise_if_failed` raises it as it is, never as "cell not
-  responding".
+  responding"; a database refusing a value of the request
+  (:func:`is_data_error`) is a ``DatabaseRefusedInput`` (400).
 
 Cell mappings may be plain dicts (from :mod:`nova_faults.db.api`) or
 objects with the same attributes (``CellMapping``).
@@ -82,6 +83,11 @@ class _Sentinel:
 DID_NOT_RESPOND = _Sentinel('DID_NOT_RESPOND')
 """Result of a cell that did not answer within the timeout (or whose
 concurrency slots were all busy)."""
+
+# MySQL/MariaDB error numbers about a value of the query, not the server:
+# 1139 "Got error ... from regexp" (MariaDB's PCRE), 3685-3699 the
+# ER_REGEXP_* errors (MySQL 8's ICU).
+MYSQL_INPUT_ERRORS = frozenset([1139] + list(range(3685, 3700)))
 
 # What a cell call raises when the cell's database cannot be reached or
 # fails as a server: oslo.db's translations, the driver's "operational"
@@ -255,8 +261,11 @@ def is_database_down(exc):
     """Whether ``exc`` says a database is unreachable or failing.
 
     :data:`DATABASE_DOWN`, or oslo.db's generic ``DBError`` wrapping one
-    of them (an operational error oslo.db has no translation for).
+    of them (an operational error oslo.db has no translation for); not a
+    database refusing a value of the request (:func:`is_data_error`).
     """
+    if is_data_error(exc):
+        return False
     if isinstance(exc, DATABASE_DOWN):
         return True
     inner = getattr(exc, 'inner_exception', None)
@@ -267,14 +276,24 @@ def is_database_down(exc):
 def is_data_error(exc):
     """Whether ``exc`` is a database refusing a value (bad input).
 
-    oslo.db's ``DBDataError``, or its generic ``DBError`` wrapping the
-    driver's data error (a MySQL column refusing a character).
+    oslo.db's ``DBDataError``, the driver's data errors (a MySQL column
+    refusing a character, PostgreSQL refusing a regular expression), and
+    MySQL's regular expression errors, which PyMySQL raises as
+    "operational" errors; bare or wrapped in oslo.db's ``DBError``.
     """
-    if isinstance(exc, (db_exc.DBDataError, sa_exc.DataError)):
-        return True
     inner = getattr(exc, 'inner_exception', None)
-    return isinstance(exc, db_exc.DBError) and \
-        isinstance(inner, sa_exc.DataError)
+    for error in (exc, inner):
+        if isinstance(error, (db_exc.DBDataError, sa_exc.DataError)):
+            return True
+        if isinstance(error, sa_exc.OperationalError) and \
+                _mysql_errno(error) in MYSQL_INPUT_ERRORS:
+            return True
+    return False
+
+
+def _mysql_errno(error):
+    args = getattr(getattr(error, 'orig', None), 'args', None) or (None,)
+    return args[0]
 
 
 def is_down(result):
@@ -302,9 +321,16 @@ def down_or_raise(result):
     """
     if is_down(result):
         return True
+    _raise_failure(result)
+    return False
+
+
+def _raise_failure(result):
+    if is_data_error(result):
+        # Logged with its traceback where it happened (_run).
+        raise exception.DatabaseRefusedInput() from result
     if isinstance(result, BaseException):
         raise result
-    return False
 
 
 class _Slots:
@@ -356,7 +382,11 @@ def _run(slots, token, cctx, fn, args, kwargs):
     except exception.NovaFaultsException as exc:
         return exc
     except Exception as exc:
-        if is_database_down(exc):
+        if is_data_error(exc):
+            LOG.info('The database of cell %s refused a value of the '
+                     'request: %s', cell_uuid(cctx.cell_mapping),
+                     type(getattr(exc, 'inner_exception', exc)).__name__)
+        elif is_database_down(exc):
             LOG.warning('Database error from cell %s: %s',
                         cell_uuid(cctx.cell_mapping), type(exc).__name__)
         else:
@@ -484,16 +514,17 @@ def raise_if_failed(cell_mapping, result):
     """Return a cell's result; raise what a failed one means.
 
     A down cell (:func:`is_down`) raises ``CellUnavailable`` (503, no
-    URL); any other exception the call raised is raised as it is: a
-    library exception (``InstanceNotFound``...) keeps its code, anything
-    else is an unexpected error of ours (500), never blamed on the cell.
+    URL); a database refusing a value of the request
+    (:func:`is_data_error`) ``DatabaseRefusedInput`` (400); any other
+    exception the call raised is raised as it is: a library exception
+    (``InstanceNotFound``...) keeps its code, anything else is an
+    unexpected error of ours (500), never blamed on the cell.
     """
     if is_down(result):
         if isinstance(result, exception.CellUnavailable):
             raise result
         raise exception.CellUnavailable(cell_uuid=cell_uuid(cell_mapping))
-    if isinstance(result, BaseException):
-        raise result
+    _raise_failure(result)
     return result
 
 

@@ -74,6 +74,14 @@ class InvalidInput(Invalid):
     msg_fmt = 'Invalid input received: %(reason)s'
 
 
+class DatabaseRefusedInput(Invalid):
+    # A database refused a value of the request (a regular expression of
+    # a syntax it does not support, a character its charset cannot hold).
+    msg_fmt = ('Invalid input: the database cannot use a value of this '
+               'request.')
+    safe = True
+
+
 class InvalidAPIVersionString(Invalid):
     msg_fmt = ('API Version String %(version)s is of invalid format. Must '
                'be of format MajorNum.MinorNum.')

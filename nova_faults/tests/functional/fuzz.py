@@ -107,6 +107,13 @@ REQUEST_IDS = ('req-00000000-0000-0000-0000-000000000000',
                'req-', 'req-' + 'a' * 500, 'req-\u2603',
                'req-00000000-0000-0000-0000-000000000000, req-x')
 
+# Regular expressions Python compiles and some database may not.
+REGEXES = ('(?P<n>a)', '(?<n>a)', '(?P=n)', '\\p{L}', 'a{2,1}',
+           '[[:alpha:]]', '(?#c)a', 'a**', '(?i)A', '[z-a]', 'a{99999}',
+           'a{1,70000}', '(?=a)', '(?<=a)b', '(a)\\1', '\\Z', '\\A',
+           '[\\w-.]', '(?x) a # c', '(?s).', '(?m)^a$', '(?a)\\w', '\\N',
+           '\\x{41}', '\\u0041', '\\U00000041', '(*FAIL)', '(?|a)',
+           '\\K', 'a++', '(?>a)', '\\G', '[^]', '[]a]', '\\b\\B')
 # Unicode with a character of each awkward kind.
 _ODD_CHARS = ('\u2603', '\u670d\u52a1\u5668', '\U0001f600', 'e\u0301',
               '\u202e', '\u200b', '\ufeff', '\u0000', '\u00e9', '\uffff',
@@ -417,7 +424,7 @@ def _query_value(rng, name):
     if choice == 5:
         return rng.choice(['', '.*', '(', '[', '\\', '%', '_', 'null',
                            "' OR '1'='1", 'ACTIVE', 'desc', 'True', 'a,b',
-                           'created_at', 'display_name'])
+                           'created_at', 'display_name'] + list(REGEXES))
     return rng.choice(NUMBERS + (_calendar_date(rng),))
 
 

@@ -40,6 +40,7 @@ from nova_faults.api import router
 from nova_faults import recording
 from nova_faults.tests.functional import base
 from nova_faults.tests.functional import figures
+from nova_faults.tests.functional import fuzz
 from nova_faults.tests.functional import servers_base
 from nova_faults.tests import hypothesis_profiles
 
@@ -465,6 +466,27 @@ class _SQLMetacharacters:
         # Nothing was changed or dropped.
         self.assertEqual(everything,
                          self._names(self.api.get('/servers/detail')))
+
+    def test_regex_dialects(self):
+        # Python compiles these; a database may not (MariaDB's PCRE,
+        # PostgreSQL's ARE). Its refusal is a 400, never a cell taken for
+        # down (a 503, or minimal records from 2.69).
+        for regex in fuzz.REGEXES:
+            try:
+                re.compile(regex)
+            except re.error:
+                continue
+            for name in ('name', 'node', 'image'):
+                query = urllib.parse.urlencode({name: regex})
+                resp = self.api.get('/servers/detail?' + query,
+                                    version='2.69')
+                what = '%s=%r: %s' % (name, regex, resp.text)
+                if resp.status_int == 400:
+                    self.assertFault(resp, 400, 'badRequest')
+                    continue
+                self.assertEqual(200, resp.status_int, what)
+                for server in resp.json['servers']:
+                    self.assertIn('name', server, what)
 
     def test_markers(self):
         for payload in SQL_PAYLOADS:

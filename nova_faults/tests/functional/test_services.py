@@ -384,7 +384,7 @@ class MixedBackendsServicesTest(ServicesTestMixin, sb.ServersTestCase):
                                           'disabled_reason': '\U0001f600'},
                         version='2.53')
         self.assertFault(resp, 400, 'badRequest',
-                         'Invalid input: the database cannot store a value '
+                         'Invalid input: the database cannot use a value '
                          'of this request.')
         row = db_api.service_get_by_uuid(self.cell_ctx(self.cell(0)),
                                          self.c1['uuid'])

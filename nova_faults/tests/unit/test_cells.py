@@ -172,7 +172,7 @@ class CellsTestCase(testtools.TestCase):
                     RecursionError(), ValueError('boom'), KeyError('x'),
                     UnicodeEncodeError('utf-8', '\ud800', 0, 1, 'x'),
                     exception.InstanceNotFound(instance_id='x'),
-                    db_exc.DBDataError(), db_exc.DBError(ValueError()),
+                    db_exc.DBError(ValueError()),
                     sa_exc.ProgrammingError('SELECT', {}, Exception()),
                     sa_exc.StatementError('x', 'SELECT', {}, ValueError())]
         for result in not_down:
@@ -187,6 +187,32 @@ class CellsTestCase(testtools.TestCase):
             self.assertFalse(cells.is_down(result))
             self.assertFalse(cells.down_or_raise(result))
             self.assertIs(result, cells.raise_if_failed(self.cell1, result))
+
+    def test_a_database_refusing_a_value_is_a_400(self):
+        class PyMySQLError(Exception):
+            pass
+        regex_error = sa_exc.OperationalError(
+            'SELECT', {}, PyMySQLError(1139, "Regex error 'number too big "
+                                             "in {} quantifier'"))
+        refused = [db_exc.DBDataError(),
+                   sa_exc.DataError('SELECT', {}, Exception()),
+                   db_exc.DBError(sa_exc.DataError('x', {}, Exception())),
+                   regex_error, db_exc.DBError(regex_error)]
+        for result in refused:
+            self.assertTrue(cells.is_data_error(result), repr(result))
+            self.assertFalse(cells.is_down(result), repr(result))
+            self.assertRaises(exception.DatabaseRefusedInput,
+                              cells.down_or_raise, result)
+            error = self.assertRaises(exception.DatabaseRefusedInput,
+                                      cells.raise_if_failed, self.cell1,
+                                      result)
+            self.assertEqual(400, error.code)
+        # A MySQL server gone away is still an operational error that
+        # makes the cell down.
+        gone = sa_exc.OperationalError(
+            'SELECT', {}, PyMySQLError(2013, 'Lost connection'))
+        self.assertFalse(cells.is_data_error(gone))
+        self.assertTrue(cells.is_down(gone))
 
     def test_a_bug_in_a_cell_call_is_that_error(self):
         def fn(cctx):
