@@ -21,8 +21,10 @@ success with a JSON body (or 204), the keystonemiddleware-shaped 401, or
 a well-formed Nova fault whose code is the status; never a 5xx, never a
 traceback, a source path or a module path.
 
-Input limits: oversized headers, query strings and bodies are refused
-with a 4xx by the live server (cheroot) and by the paste application;
+Input limits: oversized headers (431), request lines (414) and bodies
+(413) are refused with Nova faults by the live server and by the paste
+application; what the HTTP server cannot read is a fault with request
+IDs too (400);
 ``limit`` above ``[api] max_limit`` is capped. SQL metacharacters in a
 marker or a filter are inert on SQLite, MariaDB and PostgreSQL.
 """
@@ -352,12 +354,14 @@ class TestInputLimits(servers_base.ServersTestCase):
     def test_oversized_header_live(self):
         status, body = self._raw('GET', '/v2.1/servers',
                                  headers={'X-Big': 'x' * (1024 * 1024)})
-        self.assertTrue(400 <= status < 500, (status, body[:200]))
+        self.assertEqual(431, status, body[:200])
+        self.assertEqual(431, json.loads(body)['computeFault']['code'])
 
     def test_oversized_query_string_live(self):
         status, body = self._raw('GET', '/v2.1/servers?name=' +
                                  'x' * (1024 * 1024))
-        self.assertTrue(400 <= status < 500, (status, body[:200]))
+        self.assertEqual(414, status, body[:200])
+        self.assertEqual(414, json.loads(body)['computeFault']['code'])
 
     def test_oversized_body_live_and_in_process(self):
         big = json.dumps({'host': 'x' * (200 * 1024),
@@ -581,5 +585,63 @@ class TestLiveRawRequests(servers_base.ServersTestCase):
             self.assertLess(status, 500, what)
             self.assertEqual([], forbidden(
                 body.decode('utf-8', 'replace'), repr(prefix + rest)), what)
+            request = fuzz.RawRequest('raw', 0, b'GET', prefix + rest)
+            self.assertEqual([], fuzz.problems(request, fuzz.parse(data)))
         hypothesis_profiles.explore(run, self.id())
         figures.record(self, 'requests', '%d' % self.requests)
+
+    # (request line or None, extra header lines, status, fault root,
+    # start of the message)
+    REFUSALS = (
+        (b'GET /v2.1/servers HTTP/2.0', b'', 400, 'badRequest',
+         'Unsupported HTTP version'),
+        (b'GET /v2.1/servers HTTP/1.x', b'', 400, 'badRequest',
+         'Malformed request line'),
+        (b'GET  /v2.1/servers HTTP/1.1', b'', 400, 'badRequest',
+         'Malformed request line'),
+        (b'G\xc3\x89T /v2.1/servers HTTP/1.1', b'', 400, 'badRequest',
+         'Malformed request line: bad method'),
+        (b'GET http://nova-faults/v2.1/servers HTTP/1.1', b'', 400,
+         'badRequest', 'Absolute URI not allowed'),
+        (b'GET v2.1/servers HTTP/1.1', b'', 400, 'badRequest',
+         'Malformed request target'),
+        (b'GET /v2.1/servers#top HTTP/1.1', b'', 400, 'badRequest',
+         'Malformed request target'),
+        (b'GET /v2.1/servers HTTP/1.1', b'Transfer-Encoding: gzip\r\n',
+         400, 'badRequest', 'Unsupported Transfer-Encoding'),
+        (b'GET /v2.1/servers HTTP/1.1', b'Content-Length: x\r\n', 400,
+         'badRequest', 'Malformed Content-Length'),
+        (b'GET /v2.1/servers HTTP/1.1', b'No colon\r\n', 400,
+         'badRequest', 'Illegal header line'),
+        (b'GET /' + b'a' * (70 * 1024) + b' HTTP/1.1', b'', 414,
+         'computeFault', 'The request line is longer'),
+        (b'GET /v2.1/servers HTTP/1.1', b'X-Big: ' + b'x' * (70 * 1024) +
+         b'\r\n', 431, 'computeFault', 'The request headers are larger'),
+        # Read leniently, answered by the application.
+        (b'GET //v2.1/servers HTTP/1.1', b'', 404, 'itemNotFound', None),
+        (b'GET /v2.1/servers/\xe2\x98\x83 HTTP/1.1', b'', 404,
+         'itemNotFound', 'Instance \u2603 could not be found.'),
+        (b'GET /v2.1/servers/\xff\x01 HTTP/1.1', b'', 404, 'itemNotFound',
+         None),
+        (b'GET /v2.1/servers/%E6%9C%8D/os-instance-actions HTTP/1.1', b'',
+         404, 'itemNotFound', 'Instance \u670d could not be found.'),
+    )
+
+    def test_refusals_are_faults_with_request_ids(self):
+        token = b'X-Auth-Token: admin:' + base.PROJECT_ID.encode() + b'\r\n'
+        for line, headers, status, root, message in self.REFUSALS:
+            request = fuzz.RawRequest('raw', 0, b'GET', b'/', [
+                token, headers], request_line=line + b'\r\n')
+            response = fuzz.send(self.live.port, request)
+            what = '%r -> %r' % (line[:80], response and (
+                response.status, response.body[:300]))
+            self.assertEqual([], fuzz.problems(request, response), what)
+            self.assertEqual(status, response.status, what)
+            body = json.loads(response.body)
+            self.assertEqual([root], list(body), what)
+            self.assertEqual(status, body[root]['code'], what)
+            if message:
+                self.assertTrue(body[root]['message'].startswith(message),
+                                what)
+            self.assertEqual(response.header('X-Openstack-Request-Id'),
+                             response.header('X-Compute-Request-Id'))
