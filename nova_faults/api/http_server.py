@@ -87,7 +87,7 @@ def _quote_target(target):
 
 
 class _Refused(Exception):
-    """The request line cannot be served: (status, message)."""
+    """The request line cannot be served; the argument says why (400)."""
 
 
 class HTTPRequest(cheroot_server.HTTPRequest):
@@ -128,8 +128,7 @@ class HTTPRequest(cheroot_server.HTTPRequest):
             raise _Refused('Malformed request line: bad protocol.')
         request_version = (int(version.group(1)), int(version.group(2)))
         if request_version[0] != 1:
-            status, _reason, message = _STATUS[505]
-            raise _Refused(message)
+            raise _Refused(_STATUS[505][2])
         if not target.startswith(b'/'):
             if _ABSOLUTE.match(target):
                 raise _Refused('Absolute URI not allowed: send the path '
