@@ -16,6 +16,8 @@ Runs on two SQLite cells and on a MariaDB cell plus a PostgreSQL cell;
 success bodies are validated with tempest's services schemas.
 """
 
+import sqlalchemy
+
 from nova_faults import cells
 from nova_faults.db import mappings as db_mappings
 from nova_faults.db import services as db_services
@@ -372,21 +374,26 @@ class MixedBackendsServicesTest(ServicesTestMixin, sb.ServersTestCase):
                             version='2.53')
             self.assertEqual(200, resp.status_int, resp.text)
             self.assertEqual(reason, resp.json['service']['disabled_reason'])
-        # A connection (or a table of Nova's) with MySQL's 3-byte utf8
-        # cannot store them: 400, and nothing changes.
-        cell = self.cell(0)
-        url = cell['database_connection']
-        db_api.cell_mapping_update(self.admin_ctx, cell['uuid'], {
-            'database_connection': url + ('&' if '?' in url else '?') +
-            'charset=utf8'})
-        cells.reset()
+        # A table of Nova's, in MySQL's 3-byte utf8, cannot store them: a
+        # 400, and nothing changes.
+        resp = self.put(self.c1['uuid'], {'status': 'disabled',
+                                          'disabled_reason': 'plain'},
+                        version='2.53')
+        self.assertEqual(200, resp.status_int, resp.text)
+        engine = sqlalchemy.create_engine(
+            self.cell(0)['database_connection'],
+            poolclass=sqlalchemy.pool.NullPool)
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(
+                'ALTER TABLE services MODIFY disabled_reason VARCHAR(255) '
+                'CHARACTER SET utf8mb3'))
+        engine.dispose()
         resp = self.put(self.c1['uuid'], {'status': 'disabled',
                                           'disabled_reason': '\U0001f600'},
                         version='2.53')
         self.assertFault(resp, 400, 'badRequest',
                          'Invalid input: the database cannot use a value '
                          'of this request.')
-        row = db_api.service_get_by_uuid(self.cell_ctx(self.cell(0)),
-                                         self.c1['uuid'])
-        self.assertEqual('\U0001f600 disk \U00020000 0',
-                         row['disabled_reason'])
+        row = db_services.service_get_by_uuid(self.cell_ctx(self.cell(0)),
+                                              self.c1['uuid'])
+        self.assertEqual('plain', row['disabled_reason'])
