@@ -25,7 +25,7 @@ traceback or internal name, no hang.
 reach the databases) to cells on MariaDB and PostgreSQL, a quarter as
 many.
 
-The run is deterministic. ``NOVA_FAULTS_FUZZ_REQUESTS`` (default 8000,
+The run is deterministic. ``NOVA_FAULTS_FUZZ_REQUESTS`` (default 16000,
 split evenly between the classes) sets how many requests and
 ``NOVA_FAULTS_FUZZ_SEED`` (default 16) which ones; a longer run is e.g.
 ``NOVA_FAULTS_FUZZ_REQUESTS=40000 NOVA_FAULTS_FUZZ_SEED=$RANDOM``. A
@@ -46,7 +46,7 @@ from nova_faults.tests.functional import figures
 from nova_faults.tests.functional import fuzz
 from nova_faults.tests.functional import servers_base
 
-REQUESTS = int(os.environ.get('NOVA_FAULTS_FUZZ_REQUESTS', '8000'))
+REQUESTS = int(os.environ.get('NOVA_FAULTS_FUZZ_REQUESTS', '16000'))
 SEED = os.environ.get('NOVA_FAULTS_FUZZ_SEED', '16')
 # Seconds without a byte from the server before a request is a hang.
 TIMEOUT = 30
