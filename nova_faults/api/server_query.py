@@ -234,6 +234,6 @@ def limit_and_marker(params, max_limit):
     """The page size (at most ``max_limit``) and the marker, or None."""
     limit = max_limit
     if 'limit' in params:
-        limit = min(max_limit, int(params['limit']))
+        limit = validation.page_limit(params['limit'], max_limit)
     marker = params['marker'] if 'marker' in params else None
     return limit, marker

@@ -85,6 +85,18 @@ def _validate_datetime(instance):
     return True
 
 
+def page_limit(value, max_limit):
+    """A ``limit`` the schema accepted (digits), capped at ``max_limit``.
+
+    A number of thousands of digits is simply more than ``max_limit``
+    (Python refuses to convert such a string to an int).
+    """
+    digits = str(value).strip().lstrip('0') or '0'
+    if len(digits) > len(str(max_limit)):
+        return max_limit
+    return min(max_limit, int(digits))
+
+
 def datetime_param(name, value):
     """Query parameter ``name``'s ``value`` as a naive UTC datetime.
 
@@ -245,7 +257,13 @@ def get_body(req):
         return None
     # A chunked body has no Content-Length but is read all the same
     # (through the size limiter, which refuses one too large with 413).
-    body = req.body
+    try:
+        body = req.body
+    except (ValueError, OSError):
+        # The server could not read it: bad chunked framing, a client
+        # gone before the end.
+        raise webob.exc.HTTPBadRequest(
+            explanation='Malformed request body: it could not be read')
     if not body:
         return None
     return parse_json(body)

@@ -142,7 +142,7 @@ def index(req):
     max_limit = conf.api.max_limit
     limit = max_limit
     if 'limit' in query:
-        limit = min(max_limit, int(query['limit'][0]))
+        limit = validation.page_limit(query['limit'][0], max_limit)
     marker = query['marker'][0] if 'marker' in query else None
 
     def load(cctx, instance):

@@ -54,6 +54,7 @@ POLICY = service_policies.BASE_POLICY_NAME
 # NOTE: API services never heartbeat through the servicegroup, so Nova
 # hides them rather than always showing them "down" (bug 1543625).
 API_SERVICES = ('nova-osapi_compute', 'nova-metadata')
+MAX_SERVICE_ID = 2 ** 31 - 1
 COMPUTE = servicegroup.COMPUTE_BINARY
 
 
@@ -332,7 +333,11 @@ def delete(req):
             number = strutils.validate_integer(service_id, 'id')
         except ValueError as exc:
             raise exception.InvalidInput(reason=str(exc))
-        found = _find_service(ctx, conf, _by_id, number)
+        # NOTE: services.id is a 32-bit INT in Nova's schema: a larger
+        # number names no service (and SQLite cannot even bind it).
+        found = []
+        if abs(number) <= MAX_SERVICE_ID:
+            found = _find_service(ctx, conf, _by_id, number)
     if not found:
         raise webob.exc.HTTPNotFound(
             explanation='Service %s not found.' % service_id)

@@ -380,7 +380,9 @@ class TestInputLimits(servers_base.ServersTestCase):
         self.assertEqual([], resp.json['servers'])
 
     def test_limit_is_capped(self):
-        for path in ('/servers?limit=1000000', '/servers/detail?limit=999'):
+        for path in ('/servers?limit=1000000', '/servers/detail?limit=999',
+                     '/servers?limit=' + '9' * 5000,
+                     '/servers/detail?limit=000000000000000000000007'):
             resp = self.api.get(path)
             self.assertEqual(200, resp.status_int)
             self.assertEqual(3, len(resp.json['servers']))
@@ -390,10 +392,31 @@ class TestInputLimits(servers_base.ServersTestCase):
         for index in range(5):
             ctx.request_id = 'req-%08d-0000-0000-0000-000000000000' % index
             recording.record_action_start(ctx, self.server['uuid'], 'stop')
-        resp = self.api.get('/servers/%s/os-instance-actions?limit=10000'
-                            % self.server['uuid'], version='2.58')
-        self.assertEqual(200, resp.status_int)
-        self.assertEqual(3, len(resp.json['instanceActions']))
+        for limit in ('10000', '9' * 5000):
+            resp = self.api.get('/servers/%s/os-instance-actions?limit=%s'
+                                % (self.server['uuid'], limit),
+                                version='2.58')
+            self.assertEqual(200, resp.status_int)
+            self.assertEqual(3, len(resp.json['instanceActions']))
+
+    def test_huge_service_id_names_no_service(self):
+        for number in ('1' * 256, str(2 ** 31), str(-2 ** 63)):
+            resp = self.api.delete('/os-services/%s' % number)
+            self.assertFault(resp, 404, 'itemNotFound')
+
+    def test_badly_framed_chunked_body_live(self):
+        for body in (b'zz\r\n{}\r\n0\r\n\r\n', b'5\r\n{}\r\n',
+                     b'-1\r\n\r\n'):
+            headers = [
+                (b'X-Auth-Token', b'admin:' + base.PROJECT_ID.encode()),
+                (b'Content-Type', b'application/json'),
+                (b'Transfer-Encoding', b'chunked')]
+            request = fuzz.RawRequest(
+                'raw', 0, b'PUT', b'/v2.1/os-services/disable', headers,
+                body, content_length=False)
+            response = fuzz.send(self.live.port, request)
+            self.assertEqual([], fuzz.problems(request, response))
+            self.assertEqual(400, response.status, response.body)
 
     def test_chunked_body_without_length_live(self):
         def chunks():
