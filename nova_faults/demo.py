@@ -46,10 +46,10 @@ the API database (2.69 minimal records; 503 below 2.69).
 
 Actions, events and faults are written **through the recording library**
 (:mod:`nova_faults.recording`), by small stand-ins for a conductor and a
-compute service, exactly as real services would; instances, services and
-mappings through the data layer. Identifiers are derived from fixed names
-(UUID 5), so running it twice changes nothing: the second run reuses the
-data and says so.
+compute service (:mod:`nova_faults.demo_services`), exactly as real
+services would; instances, services and mappings through the data layer.
+Identifiers are derived from fixed names (UUID 5), so running it twice
+changes nothing: the second run reuses the data and says so.
 
 :func:`start_heartbeats` keeps the demo alive: its healthy services
 (:data:`LIVE_SERVICES`) heartbeat every ``[DEFAULT] report_interval`` in
@@ -78,6 +78,7 @@ from nova_faults.db import mappings as db_mappings
 from nova_faults.db import request_specs as db_request_specs
 from nova_faults.db import services as db_services
 from nova_faults import demo_logs
+from nova_faults import demo_services
 from nova_faults import exception
 from nova_faults.objects import aggregate
 from nova_faults.objects import instance as instance_obj
@@ -99,72 +100,6 @@ def demo_uuid(name):
 def demo_request_id(name):
     """The fixed request ID (``req-<uuid>``) of a demo request."""
     return 'req-' + demo_uuid('request:' + name)
-
-
-# ---------------------------------------------------------------------------
-# What the demo services raise
-# ---------------------------------------------------------------------------
-
-
-class NoValidHost(exception.NovaFaultsException):
-    msg_fmt = 'No valid host was found. %(reason)s'
-
-
-class LibvirtError(Exception):
-    """Stands for a hypervisor driver's own exception (not the library's)."""
-
-
-# ---------------------------------------------------------------------------
-# Stand-ins for the services doing the work
-# ---------------------------------------------------------------------------
-
-
-class Conductor(recording.Recorder):
-    """Records events as Nova's conductor does."""
-
-    def schedule_and_build_instances(self, context, instance, hosts):
-        with self.event_reporter(context,
-                                 'conductor_schedule_and_build_instances',
-                                 instance):
-            if not hosts:
-                raise NoValidHost(reason='There are not enough hosts '
-                                         'available.')
-
-    @recording.wrap_instance_event(prefix='conductor')
-    def migrate_server(self, context, instance, flavor):
-        self._cold_migrate(context, instance, flavor)
-
-    def _cold_migrate(self, context, instance, flavor):
-        with self.event_reporter(context, 'cold_migrate', instance):
-            raise NoValidHost(reason='There are not enough hosts '
-                                     'available.')
-
-    @recording.wrap_instance_event(prefix='conductor')
-    def live_migrate_instance(self, context, instance, destination):
-        pass
-
-
-class Compute(recording.Recorder):
-    """Records events as Nova's compute service does."""
-
-    @recording.wrap_instance_event(prefix='compute')
-    def build_and_run_instance(self, context, instance):
-        pass
-
-    @recording.wrap_instance_event(prefix='compute')
-    def stop_instance(self, context, instance):
-        pass
-
-    @recording.wrap_instance_event(prefix='compute')
-    def terminate_instance(self, context, instance):
-        pass
-
-    @recording.wrap_instance_event(prefix='compute')
-    def live_migration(self, context, instance, destination):
-        raise LibvirtError(
-            'operation failed: migration to qemu+tls://%s/system failed: '
-            'cannot open rbd://cinder:AQBzN2Rh+secret@ceph-mon:6789 '
-            '(auth_token=gAAAAABdemo)' % destination)
 
 
 # ---------------------------------------------------------------------------
@@ -226,9 +161,9 @@ class Demo:
         self.requests = []
         self.logs = None
         self.unreachable = None
-        self.conductor = Conductor(host='conductor')
-        self.compute1 = Compute(host='compute1')
-        self.compute2 = Compute(host='compute2')
+        self.conductor = demo_services.Conductor(host='conductor')
+        self.compute1 = demo_services.Compute(host='compute1')
+        self.compute2 = demo_services.Compute(host='compute2')
 
     def cell_context(self, ctx=None):
         """``ctx`` (default: admin) bound to the demo cell."""
@@ -366,7 +301,7 @@ def add_vm1_failed_resize(demo):
     if ctx is not None:
         try:
             demo.conductor.migrate_server(ctx, server, 'm1.small')
-        except NoValidHost:
+        except demo_services.NoValidHost:
             pass  # The server stays ACTIVE on its host: no fault.
 
 
@@ -385,7 +320,7 @@ def add_vm1_resize_logs(demo):
     demo.logs = demo_logs.write(
         demo.conf, server_uuid, request_id,
         global_request_id=demo_request_id('vm1:resize:global'),
-        start=action['start_time'], error_class=NoValidHost,
+        start=action['start_time'], error_class=demo_services.NoValidHost,
         placement_request_id=demo_request_id('vm1:resize:placement'))
 
 
@@ -397,7 +332,7 @@ def add_vm2_error_with_fault(demo):
     if ctx is not None:
         try:
             demo.conductor.schedule_and_build_instances(ctx, server, [])
-        except NoValidHost as exc:
+        except demo_services.NoValidHost as exc:
             demo.conductor.add_instance_fault_from_exc(
                 ctx, server, exc, exc_info=sys.exc_info())
 
@@ -413,7 +348,7 @@ def add_vm3_failed_live_migration(demo):
         demo.conductor.live_migrate_instance(ctx, server, 'compute1')
         try:
             demo.compute2.live_migration(ctx, server, 'compute1')
-        except LibvirtError as exc:
+        except demo_services.LibvirtError as exc:
             # NOTE: as Nova's compute manager, the fault is recorded too;
             # the server is rolled back to ACTIVE, so it is not shown.
             demo.compute2.add_instance_fault_from_exc(
