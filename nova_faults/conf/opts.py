@@ -22,11 +22,13 @@ from nova_faults.conf import database
 from nova_faults.conf import default
 from nova_faults.conf import neutron
 from nova_faults.conf import notifications
+from nova_faults.conf import plugin
 
 
 def list_opts():
     grouped = collections.OrderedDict()
-    for module in (default, api, database, neutron, notifications):
+    for module in (default, api, database, neutron, notifications,
+                   plugin):
         for group, opts in module.list_opts().items():
             grouped.setdefault(group, []).extend(opts)
     return [(group, opts) for group, opts in grouped.items()]
