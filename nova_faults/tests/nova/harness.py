@@ -28,8 +28,10 @@ environment). :class:`NovaWorld` builds, once per process:
 * each pipeline (``osapi_compute``: versions, /v2, /v2.1) served over
   HTTP on a free 127.0.0.1 port.
 
-Nova's server views ask Neutron for security groups: ``neutron_url`` is
-put in ``[neutron] endpoint_override``.
+Nova's server views ask Neutron for security groups, and so do ours:
+both reach the same :class:`~nova_faults.tests.fake_neutron.FakeNeutron`
+through ``[neutron] endpoint_override`` of the one nova.conf; every
+server has a port in its project's security groups.
 """
 
 import datetime
@@ -44,6 +46,7 @@ from paste import deploy
 import webob
 import webob.dec
 
+from nova_faults.tests import fake_neutron
 from nova_faults.tests.functional import base as functional_base
 
 PROJECT = '6f70656e737461636b20342065766572'
@@ -200,16 +203,17 @@ class NovaWorld:
     _lock = threading.Lock()
 
     @classmethod
-    def get(cls, neutron_url):
+    def get(cls):
+        """The process' world, built on first use (kept until exit)."""
         with cls._lock:
             if cls._instance is None:
-                world = cls(neutron_url)
+                world = cls()
                 world.start()
                 cls._instance = world
             return cls._instance
 
-    def __init__(self, neutron_url):
-        self.neutron_url = neutron_url
+    def __init__(self):
+        self.neutron = fake_neutron.FakeNeutron()
         self.root = tempfile.mkdtemp(prefix='nova-faults-nova-')
         self.api_path = os.path.join(self.root, 'nova_api.sqlite')
         self.cell_paths = {
@@ -224,6 +228,8 @@ class NovaWorld:
         self.servers = {}
 
     def start(self):
+        self.neutron.setUp()
+        self.neutron_url = self.neutron.endpoint
         os.makedirs(os.path.join(self.root, 'locks'))
         with open(self.policy_file, 'w') as stream:
             stream.write('{}\n')
@@ -298,6 +304,16 @@ class Seeder:
 
     def __init__(self, world):
         self.world = world
+        self.groups = {}
+
+    def _port(self, uuid, project):
+        if project not in self.groups:
+            neutron = self.world.neutron
+            self.groups[project] = [
+                neutron.add_security_group('default', project_id=project),
+                neutron.add_security_group('web', project_id=project)]
+        self.world.neutron.add_port(uuid, security_groups=self.groups[project],
+                                    project_id=project)
 
     def seed(self):
         from nova import context as nova_context
@@ -432,6 +448,11 @@ class Seeder:
                 info_cache=objects.InstanceInfoCache(
                     network_info=network_model.NetworkInfo([])))
             instance.create()
+            # NOTE: a real server has been saved since its creation; Nova
+            # shows "updated" as the time of the request when
+            # updated_at is NULL.
+            instance.launched_on = host
+            instance.save()
             if fault:
                 objects.InstanceFault(
                     cctxt, instance_uuid=uuid, code=500,
@@ -444,6 +465,7 @@ class Seeder:
             project_id=project, user_id=USER,
             queued_for_delete=False).create()
         self._request_spec(uuid, project, availability_zone)
+        self._port(uuid, project)
         return uuid
 
     def down_server(self, name, project=PROJECT):
