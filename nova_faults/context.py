@@ -67,6 +67,14 @@ class RequestContext(context.RequestContext):
                              '"yes" or "only", not %r' % value)
         self._read_deleted = value
 
+    def to_policy_values(self):
+        # NOTE: as Nova's, so that the legacy rules an operator may keep
+        # in Nova's policy file ("is_admin:True", admin_api,
+        # admin_or_owner) decide the same way for us.
+        values = super().to_policy_values()
+        values['is_admin'] = self.is_admin
+        return values
+
     def to_dict(self):
         values = super().to_dict()
         values.update(read_deleted=self.read_deleted,

@@ -242,4 +242,3 @@ def filter_factory(global_conf, **local_conf):
                       'Nova: %s', exc)
             return PassThrough(app)
     return make_filter
-

@@ -258,9 +258,9 @@ class NovaWorld:
         objects.register_all()
 
     def _create_schemas(self):
-        import sqlalchemy
         from nova.db.api import models as api_models
         from nova.db.main import models as main_models
+        import sqlalchemy
         engine = sqlalchemy.create_engine(sqlite_url(self.api_path))
         api_models.BASE.metadata.create_all(engine)
         engine.dispose()
