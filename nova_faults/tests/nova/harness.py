@@ -507,6 +507,16 @@ class Seeder:
                             cctxt, uuid, event)
                 objects.InstanceAction.action_finish(cctxt, uuid)
 
+    def request_ids(self, uuid):
+        """The request IDs of ``uuid``'s actions (cell1), newest first."""
+        from nova import context as nova_context
+        from nova import objects
+        with nova_context.target_cell(self.ctxt,
+                                      self.cells['cell1']) as cctxt:
+            return [action.request_id for action in
+                    objects.InstanceActionList.get_by_instance_uuid(
+                        cctxt, uuid)]
+
     def many_servers(self, count, cell='cell1'):
         """``count`` more servers of ``PROJECT`` (benchmarks)."""
         return [self.server(cell, 'compute1', 'bench-%d' % number)

@@ -1,0 +1,204 @@
+#!/usr/bin/env python
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+
+"""Plain Nova vs Nova with the filter vs the standalone nova-faults API.
+
+::
+
+    tox -e nova --notest    # or any virtualenv with nova==34.0.0
+    .tox/nova/bin/python benchmarks/nova_bench.py --servers 200
+
+On the same seeded data (:mod:`nova_faults.tests.nova.harness`: Nova 34's
+own schema and objects, SQLite files, the fake Neutron), each route is
+called over HTTP on three servers in turn, alternating, so that load on
+the machine hits all three alike:
+
+* ``nova``: Nova's shipped api-paste.ini;
+* ``filter``: the same with ``egg:nova-faults#nova`` inserted;
+* ``standalone``: ``nova-faults-api``'s pipeline on the same nova.conf
+  (``noauth``).
+
+It prints the median and p99 of each (milliseconds) and the ratios
+nova / filter and nova / standalone, and writes JSON with ``--output``.
+It also measures what the filter costs a request it passes to Nova
+(in-process, against Nova's application without the filter).
+"""
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from nova_faults.tests.nova import harness  # noqa: E402
+
+ADMIN = harness.token(harness.ADMIN, harness.PROJECT,
+                      ('admin', 'member', 'reader'))
+
+
+def routes(world):
+    error = world.servers['error']
+    return [
+        ('/servers/detail?all_tenants=1', '2.84', 'servers/detail'),
+        ('/servers/%s' % error, '2.84', 'servers/{id}'),
+        ('/servers/%s/os-instance-actions' % error, '2.84',
+         'instance-actions list'),
+        ('/servers/%s/os-instance-actions/%s' % (
+            error, world.request_ids[0]), '2.84', 'instance-actions show'),
+        ('/os-services', '2.84', 'os-services'),
+    ]
+
+
+def percentile(values, fraction):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(fraction *
+                                                 (len(values) - 1))))]
+
+
+def measure(targets, path, version, count):
+    timings = {name: [] for name in targets}
+    sessions = {name: requests.Session() for name in targets}
+    bodies = {}
+    for number in range(count + 2):
+        for name, (url, headers) in targets.items():
+            headers = dict(headers)
+            headers['OpenStack-API-Version'] = 'compute %s' % version
+            start = time.perf_counter()
+            response = sessions[name].get(url + '/v2.1' + path,
+                                          headers=headers, timeout=120)
+            elapsed = time.perf_counter() - start
+            if response.status_code != 200:
+                raise RuntimeError('%s %s: %s %s' % (
+                    name, path, response.status_code, response.text[:300]))
+            if number >= 2:     # two warm-up rounds
+                timings[name].append(elapsed * 1000)
+            bodies[name] = len(response.content)
+    return {name: {'median_ms': statistics.median(values),
+                   'p99_ms': percentile(values, 0.99),
+                   'bytes': bodies[name]}
+            for name, values in timings.items()}
+
+
+def pass_through_cost(world, count):
+    """Microseconds the filter adds to a request Nova answers."""
+    import webob
+
+    from nova_faults.plugin import nova_filter
+
+    calls = []
+
+    def nova(environ, start_response):
+        calls.append(1)
+        start_response('200 OK', [('Content-Length', '0')])
+        return [b'']
+
+    conf = nova_filter.conf_loader.load({'config_file': world.conf_file})
+    wrapped = nova_filter.NovaFaults(nova, conf)
+    cases = {
+        'POST /servers': webob.Request.blank('/servers', method='POST'),
+        'GET /flavors/detail': webob.Request.blank('/flavors/detail'),
+        'GET /servers/{id}/os-interface': webob.Request.blank(
+            '/servers/%s/os-interface' % world.servers['error']),
+    }
+    results = {}
+    for name, req in cases.items():
+        for app, key in ((nova, 'nova'), (wrapped, 'filter')):
+            best = None
+            for _round in range(5):
+                start = time.perf_counter()
+                for _ in range(count):
+                    req.get_response(app)
+                elapsed = (time.perf_counter() - start) / count
+                best = elapsed if best is None else min(best, elapsed)
+            results.setdefault(name, {})[key] = best * 1e6
+        results[name]['added_us'] = (results[name]['filter'] -
+                                     results[name]['nova'])
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--servers', type=int, default=200,
+                        help='servers listed by /servers/detail')
+    parser.add_argument('--count', type=int, default=30,
+                        help='measured calls per route and server')
+    parser.add_argument('--output', help='write the results as JSON')
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)
+
+    world = harness.NovaWorld.get()
+    extra = args.servers - len(world.servers)
+    if extra > 0:
+        world.seeder.many_servers(extra)
+    world.request_ids = world.seeder.request_ids(world.servers['error'])
+
+    from nova_faults.api import deploy
+    from nova_faults import conf as nf_conf
+    conf = nf_conf.load(['--config-file', world.conf_file])
+    conf.set_override('auth_strategy', 'noauth', group='api')
+    standalone_app = deploy.loadapp(
+        conf, paste_file=deploy.PACKAGE_PASTE_FILE)
+
+    servers = {
+        'nova': world.serve(world.nova_app, threads=4),
+        'filter': world.serve(world.filtered_app, threads=4),
+        'standalone': world.serve(standalone_app, threads=4),
+    }
+    targets = {
+        'nova': (servers['nova'].url, {'X-Auth-Token': ADMIN}),
+        'filter': (servers['filter'].url, {'X-Auth-Token': ADMIN}),
+        'standalone': (servers['standalone'].url, {
+            'X-Auth-Token': '%s:%s' % (harness.ADMIN, harness.PROJECT),
+            'X-Roles': 'admin,member,reader'}),
+    }
+    results = {'servers': args.servers, 'count': args.count, 'routes': {}}
+    print('| route | nova median / p99 ms | filter median / p99 ms | '
+          'standalone median / p99 ms | nova/filter | nova/standalone |')
+    print('|---|---|---|---|---|---|')
+    for path, version, label in routes(world):
+        count = args.count if 'detail' in path else args.count * 3
+        row = measure(targets, path, version, count)
+        results['routes'][label] = row
+        nova = row['nova']['median_ms']
+        print('| %s | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | **%.1fx** '
+              '| %.1fx |' % (
+                  label, nova, row['nova']['p99_ms'],
+                  row['filter']['median_ms'], row['filter']['p99_ms'],
+                  row['standalone']['median_ms'],
+                  row['standalone']['p99_ms'],
+                  nova / row['filter']['median_ms'],
+                  nova / row['standalone']['median_ms']))
+    cost = pass_through_cost(world, 20000)
+    results['pass_through_us'] = cost
+    print()
+    print('| passed to Nova | Nova alone us | with the filter us | added us |')
+    print('|---|---|---|---|')
+    for name, row in cost.items():
+        print('| %s | %.2f | %.2f | %.2f |' % (
+            name, row['nova'], row['filter'], row['added_us']))
+    for server in servers.values():
+        server.cleanUp()
+    if args.output:
+        with open(args.output, 'w') as stream:
+            json.dump(results, stream, indent=2, sort_keys=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
