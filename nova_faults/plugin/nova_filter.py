@@ -40,6 +40,7 @@ from oslo_context import context as oslo_context
 import webob
 
 from nova_faults.api import microversion
+from nova_faults.api.middleware import base as mw_base
 from nova_faults.api.middleware import microversion as microversion_mw
 from nova_faults.api import router
 from nova_faults.api import wsgi_util
@@ -199,6 +200,8 @@ class NovaFaults:
             # Nova's back for the rest of its pipeline.
             if previous is not None:
                 previous.update_store()
+            else:
+                mw_base.forget_thread_context()
 
 
 class PassThrough:
