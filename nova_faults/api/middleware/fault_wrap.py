@@ -18,9 +18,12 @@ catches what escapes middleware (and anything else): a
 rest is a 500 ``computeFault`` naming only the exception class and the
 request ID. Never exception text, never a traceback; the traceback goes
 to the log.
+
+A plain WSGI callable: the request's ``webob.Request`` is only built
+when there is a fault to render.
 """
 
-import webob.dec
+import webob
 
 from nova_faults.api import faults
 from nova_faults.api.middleware import base
@@ -28,9 +31,9 @@ from nova_faults.api.middleware import base
 
 class FaultWrapper(base.Middleware):
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
         try:
-            return req.get_response(self.application)
+            return self.application(environ, start_response)
         except Exception as exc:
-            return faults.from_exception(req, exc)
+            response = faults.from_exception(webob.Request(environ), exc)
+            return response(environ, start_response)

@@ -18,11 +18,15 @@ carries ``x-openstack-request-id`` and ``x-compute-request-id`` (the local
 id) on every response, faults and 401s included, because this filter is
 the outermost. An inbound ``X-Openstack-Request-Id`` becomes the global
 id only if it matches oslo's lower-case ``req-<uuid>`` format.
+
+A plain WSGI callable: the headers are added in ``start_response``, with
+no ``webob`` objects built.
 """
 
 import logging
 import re
 
+from oslo_context import context as oslo_context
 from oslo_middleware import request_id
 
 from nova_faults.api.middleware import base
@@ -33,6 +37,7 @@ ENV_REQUEST_ID = request_id.ENV_REQUEST_ID
 GLOBAL_REQ_ID = request_id.GLOBAL_REQ_ID
 INBOUND_HEADER = request_id.INBOUND_HEADER
 ID_FORMAT = request_id.ID_FORMAT
+_ENV_INBOUND = 'HTTP_' + INBOUND_HEADER.upper().replace('-', '_')
 
 
 class RequestId(base.Middleware, request_id.RequestId):
@@ -40,15 +45,31 @@ class RequestId(base.Middleware, request_id.RequestId):
 
     compat_headers = ['x-compute-request-id']
 
-    def set_global_req_id(self, req):
-        inbound = req.headers.get(INBOUND_HEADER)
+    def set_global_req_id(self, environ):
+        inbound = environ.get(_ENV_INBOUND)
         if inbound is None:
             return
         if re.match(ID_FORMAT, inbound):
-            req.environ[GLOBAL_REQ_ID] = inbound
+            environ[GLOBAL_REQ_ID] = inbound
         else:
             # NOTE: Nova ignores a malformed global id silently; we keep
             # the request going and say why at DEBUG.
             LOG.debug('Ignoring %s header %r: not of the form '
                       'req-<lower-case uuid>', INBOUND_HEADER,
                       inbound[:64])
+
+    def __call__(self, environ, start_response):
+        self.set_global_req_id(environ)
+        req_id = oslo_context.generate_request_id()
+        environ[ENV_REQUEST_ID] = req_id
+        names = [request_id.HTTP_RESP_HEADER_REQUEST_ID]
+        names.extend(self.compat_headers)
+
+        def id_start_response(status, headers, exc_info=None):
+            present = {name.lower() for name, _value in headers}
+            headers = list(headers)
+            headers.extend((name, req_id) for name in names
+                           if name.lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.application(environ, id_start_response)

@@ -19,12 +19,13 @@
 
 The request IDs appear in the log record's context (oslo.log), so the
 line can be traced with the rest of the request.
+
+A plain WSGI callable (no ``webob`` objects): it reads the status and
+``Content-Length`` the application gives ``start_response``.
 """
 
 import logging
 import time
-
-import webob.dec
 
 from nova_faults.api import microversion
 from nova_faults.api.middleware import base
@@ -45,33 +46,47 @@ class RequestLog(base.Middleware):
             uri += '?' + environ['QUERY_STRING']
         return uri
 
-    def _log(self, req, res, start):
-        # NOTE: on an exception res is None: log it as a 500, as Nova.
-        status = getattr(res, 'status', '500 Error').split(None, 1)[0]
-        version = req.environ.get(microversion.ENVIRON_KEY)
+    def _log(self, environ, status, length, start):
+        # NOTE: on an exception there is no status: log it as a 500, as
+        # Nova.
+        version = environ.get(microversion.ENVIRON_KEY)
         data = {
-            'REMOTE_ADDR': req.environ.get('REMOTE_ADDR') or '-',
-            'REQUEST_METHOD': req.environ['REQUEST_METHOD'],
-            'REQUEST_URI': self._get_uri(req.environ),
-            'status': status,
-            'len': getattr(res, 'content_length', 0) or 0,
+            'REMOTE_ADDR': environ.get('REMOTE_ADDR') or '-',
+            'REQUEST_METHOD': environ['REQUEST_METHOD'],
+            'REQUEST_URI': self._get_uri(environ),
+            'status': (status or '500 Error').split(None, 1)[0],
+            'len': length,
             'microversion': str(version) if version else '-',
             'time': time.monotonic() - start,
         }
         extra = {}
-        context = req.environ.get('nova_faults.context')
+        context = environ.get('nova_faults.context')
         if context is not None:
             extra['context'] = context
         LOG.info(self._log_format, data, extra=extra)
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
         base.forget_thread_context()
         start = time.monotonic()
-        res = None
+        seen = []
+
+        def log_start_response(status, headers, exc_info=None):
+            seen[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
         try:
-            res = req.get_response(self.application)
-            return res
+            app_iter = self.application(environ, log_start_response)
+            if not seen:
+                # NOTE: an application may call start_response on its
+                # first iteration (PEP 3333); ours never do.
+                app_iter = list(app_iter)
+            return app_iter
         finally:
-            self._log(req, res, start)
+            status, length = None, 0
+            if seen:
+                status = seen[0]
+                for name, value in seen[1]:
+                    if name.lower() == 'content-length':
+                        length = int(value or 0)
+            self._log(environ, status, length, start)
             base.forget_thread_context()

@@ -17,10 +17,13 @@ oslo.middleware's limiter with one change: the refusal is a Nova fault
 (413 ``overLimit``) instead of webob's HTML page. A body without a
 Content-Length is read through oslo's ``LimitingReader``, whose 413 the
 router turns into the same fault.
+
+A plain WSGI callable: a ``webob.Request`` is only built to wrap a body
+without a Content-Length.
 """
 
 from oslo_middleware import sizelimit
-import webob.dec
+import webob
 
 from nova_faults.api import faults
 from nova_faults.api.middleware import base
@@ -29,14 +32,16 @@ from nova_faults.api.middleware import base
 class RequestBodySizeLimiter(base.Middleware,
                              sizelimit.RequestBodySizeLimiter):
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
         max_size = self._conf_get('max_request_body_size')
-        if req.content_length is not None and req.content_length > max_size:
-            return faults.fault_response(
+        req = webob.Request(environ)
+        content_length = req.content_length
+        if content_length is not None and content_length > max_size:
+            response = faults.fault_response(
                 413, 'Request is too large. Larger than '
                      'max_request_body_size (%d).' % max_size)
-        if req.content_length is None:
+            return response(environ, start_response)
+        if content_length is None:
             req.body_file = sizelimit.LimitingReader(req.body_file,
                                                      max_size)
-        return req.get_response(self.application)
+        return self.application(environ, start_response)
