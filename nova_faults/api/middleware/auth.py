@@ -128,14 +128,14 @@ def authtoken_filter_factory(global_conf, **local_conf):
     return auth_filter
 
 
-def _context_kwargs(req):
+def _context_kwargs(environ):
     return {
-        'request_id': req.environ.get('openstack.request_id'),
-        'global_request_id': req.environ.get('openstack.global_request_id'),
+        'request_id': environ.get('openstack.request_id'),
+        'global_request_id': environ.get('openstack.global_request_id'),
     }
 
 
-def _set_request_context(req, ctx):
+def _set_request_context(environ, ctx):
     """Make ``ctx`` the context of the request and of this thread.
 
     oslo.log reads the thread's current context, so every log line
@@ -143,23 +143,22 @@ def _set_request_context(req, ctx):
     request IDs and the user identity. The request log middleware
     forgets it when the request is done.
     """
-    req.environ[CONTEXT_KEY] = ctx
+    environ[CONTEXT_KEY] = ctx
     ctx.update_store()
 
 
 class KeystoneContext(base.Middleware):
     """Make a request context from keystonemiddleware's headers."""
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        user_id = req.headers.get('X_USER_ID', req.headers.get('X_USER'))
+    def __call__(self, environ, start_response):
+        user_id = environ.get('HTTP_X_USER_ID', environ.get('HTTP_X_USER'))
         if user_id is None:
             LOG.debug('Neither X_USER_ID nor X_USER found in request')
-            return unauthorized()
-        kwargs = _context_kwargs(req)
-        ctx = nf_context.RequestContext.from_environ(req.environ, **kwargs)
-        _set_request_context(req, ctx)
-        return req.get_response(self.application)
+            return unauthorized()(environ, start_response)
+        kwargs = _context_kwargs(environ)
+        ctx = nf_context.RequestContext.from_environ(environ, **kwargs)
+        _set_request_context(environ, ctx)
+        return self.application(environ, start_response)
 
 
 class NoAuth(base.Middleware):
@@ -173,21 +172,20 @@ class NoAuth(base.Middleware):
             return None, None
         return user_id, project_id
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
         user_id, project_id = self._parse_token(
-            req.headers.get('X-Auth-Token'))
+            environ.get('HTTP_X_AUTH_TOKEN'))
         if user_id is None:
-            return unauthorized()
-        if 'X-Roles' in req.headers:
+            return unauthorized()(environ, start_response)
+        if 'HTTP_X_ROLES' in environ:
             roles = [role.strip() for role in
-                     req.headers['X-Roles'].split(',') if role.strip()]
+                     environ['HTTP_X_ROLES'].split(',') if role.strip()]
         elif user_id == 'admin':
             roles = list(ADMIN_ROLES)
         else:
             roles = list(USER_ROLES)
         ctx = nf_context.RequestContext(
             user_id=user_id, project_id=project_id, roles=roles,
-            **_context_kwargs(req))
-        _set_request_context(req, ctx)
-        return req.get_response(self.application)
+            **_context_kwargs(environ))
+        _set_request_context(environ, ctx)
+        return self.application(environ, start_response)

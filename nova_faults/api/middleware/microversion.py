@@ -23,10 +23,12 @@ headers and adds two ``Vary`` entries.
   version headers (there is no version);
 * well-formed but out of range (``2.0``, ``3.0``, ``2.999``): 406
   ``computeFault``, with the requested version echoed.
+
+A plain WSGI callable: the two version headers are read from the
+environ and the answer's headers are added in ``start_response``.
 """
 
 import microversion_parse
-import webob.dec
 
 from nova_faults.api import faults
 from nova_faults.api import microversion
@@ -34,9 +36,16 @@ from nova_faults.api.middleware import base
 from nova_faults import exception
 
 
-def _requested_version(req):
+_ENV_HEADERS = tuple(
+    ('HTTP_' + name.upper().replace('-', '_'), name.lower())
+    for name in (microversion.HEADER, microversion.LEGACY_HEADER))
+
+
+def _requested_version(environ):
+    headers = {name: environ[key] for key, name in _ENV_HEADERS
+               if key in environ}
     version_string = microversion_parse.get_version(
-        req.headers, service_type=microversion.SERVICE_TYPE,
+        headers, service_type=microversion.SERVICE_TYPE,
         legacy_headers=[microversion.LEGACY_HEADER])
     if version_string is None:
         return microversion.DEFAULT_VERSION
@@ -47,33 +56,37 @@ def _requested_version(req):
     return microversion.APIVersion.from_string(version_string)
 
 
-def add_version_headers(response, version):
-    response.headers[microversion.HEADER] = '%s %s' % (
-        microversion.SERVICE_TYPE, version)
-    response.headers[microversion.LEGACY_HEADER] = str(version)
-    # NOTE: two separate Vary entries (headers.add), exactly as Nova.
-    response.headers.add('Vary', microversion.HEADER)
-    response.headers.add('Vary', microversion.LEGACY_HEADER)
-    return response
+def version_headers(version):
+    """The headers every answer at ``version`` carries."""
+    # NOTE: two separate Vary entries, exactly as Nova.
+    value = '%s %s' % (microversion.SERVICE_TYPE, version)
+    return [(microversion.HEADER, value),
+            (microversion.LEGACY_HEADER, str(version)),
+            ('Vary', microversion.HEADER),
+            ('Vary', microversion.LEGACY_HEADER)]
 
 
 class Microversion(base.Middleware):
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
         try:
-            version = _requested_version(req)
+            version = _requested_version(environ)
         except exception.InvalidAPIVersionString as exc:
-            return faults.fault_response(400, exc.format_message())
+            response = faults.fault_response(400, exc.format_message())
+            return response(environ, start_response)
         # NOTE: the requested version is stored before the range check, so
         # a 406 echoes it in the version headers (Nova does the same).
-        req.environ[microversion.ENVIRON_KEY] = version
+        environ[microversion.ENVIRON_KEY] = version
+        extra = version_headers(version)
+
+        def version_start_response(status, headers, exc_info=None):
+            return start_response(status, list(headers) + extra, exc_info)
+
         if not version.is_supported():
             response = faults.fault_response(
                 406, 'Version %s is not supported by the API. Minimum is '
                      '%s and maximum is %s.' % (
                          version, microversion.MIN_VERSION_STRING,
                          microversion.MAX_VERSION_STRING))
-        else:
-            response = req.get_response(self.application)
-        return add_version_headers(response, version)
+            return response(environ, version_start_response)
+        return self.application(environ, version_start_response)
