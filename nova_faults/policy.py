@@ -21,9 +21,20 @@ configuration directories each time. Here the files are looked at once
 per request context (at its first check, usually ``context_is_admin``)
 and the request's other checks use the rules found then: a policy file
 edited while a request runs applies from the next request on.
+
+oslo.policy evaluates a rule tree node by node through its private
+``_check``, which calls ``inspect.getfullargspec`` on every node of every
+rule on every check (13 calls for action show, a fifth of its time in
+process). During those checks, the enforcer's rules are handed out
+wrapped (:class:`_Compiled`): oslo.policy calls the wrapper once and the
+wrapper walks the tree itself, with each check class' argument count
+looked up once per process. The rules themselves, their loading and
+validation, scope checks and the oslopolicy tools are oslo.policy's, and
+see the rules unwrapped.
 """
 
 import argparse
+import inspect
 import sys
 import threading
 
@@ -37,6 +48,85 @@ _LOCK = threading.Lock()
 _LOADED_FLAG = '_nova_faults_policy_loaded'
 
 
+# Whether a check class' __call__ takes the rule name (oslo.policy's
+# test, done once per class instead of once per node and check).
+_TAKES_RULE = {}
+
+
+def _evaluate(check, target, creds, enforcer, current_rule):
+    """``check``'s verdict, as oslo.policy's ``_check`` would give it."""
+    kind = type(check)
+    if kind is oslo_policy.OrCheck:
+        for rule in check.rules:
+            if _evaluate(rule, target, creds, enforcer, current_rule):
+                return True
+        return False
+    if kind is oslo_policy.AndCheck:
+        for rule in check.rules:
+            if not _evaluate(rule, target, creds, enforcer, current_rule):
+                return False
+        return True
+    if kind is oslo_policy.NotCheck:
+        return not _evaluate(check.rule, target, creds, enforcer,
+                             current_rule)
+    if kind is oslo_policy.RuleCheck:
+        try:
+            rule = enforcer.rules[check.match]
+        except KeyError:
+            return False
+        if type(rule) is _Compiled:
+            rule = rule.check
+        return _evaluate(rule, target, creds, enforcer, current_rule)
+    if kind is _Compiled:
+        return check(target, creds, enforcer, current_rule)
+    own_call = '__call__' in getattr(check, '__dict__', ())
+    takes_rule = None if own_call else _TAKES_RULE.get(kind)
+    if takes_rule is None:
+        takes_rule = len(inspect.getfullargspec(check.__call__).args) > 4
+        if not own_call:
+            _TAKES_RULE[kind] = takes_rule
+    if takes_rule:
+        return check(target, creds, enforcer, current_rule)
+    return check(target, creds, enforcer)
+
+
+class _Compiled:
+    """A rule as oslo.policy sees it while a request's checks run."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __str__(self):
+        return str(self.check)
+
+    def __call__(self, target, creds, enforcer, current_rule=None):
+        return _evaluate(self.check, target, creds, enforcer, current_rule)
+
+
+class _Rules(oslo_policy.Rules):
+    """The enforcer's rules; wrapped in :class:`_Compiled` during checks.
+
+    Anything else (loading, validation, the tools) gets the rules as
+    they are stored.
+    """
+
+    def __init__(self, rules=None, default_rule=None, checking=None):
+        super().__init__(rules, default_rule)
+        self._checking = checking
+        self._compiled = {}
+
+    def __getitem__(self, key):
+        check = super().__getitem__(key)
+        if (type(check) is _Compiled or
+                not getattr(self._checking, 'value', False)):
+            return check
+        compiled = self._compiled.get(key)
+        if compiled is None or compiled.check is not check:
+            compiled = _Compiled(check)
+            self._compiled[key] = compiled
+        return compiled
+
+
 class _Enforcer(oslo_policy.Enforcer):
     """An Enforcer whose checks may skip the look for changed files."""
 
@@ -45,6 +135,11 @@ class _Enforcer(oslo_policy.Enforcer):
     def load_rules(self, force_reload=False):
         if force_reload or not getattr(self._rules_fresh, 'value', False):
             super().load_rules(force_reload)
+            if type(self.rules) is not _Rules:
+                # NOTE: oslo.policy replaces the whole store when a file
+                # is (re)loaded; wrap the new one.
+                self.rules = _Rules(self.rules, self.default_rule,
+                                    self._rules_fresh)
 
     def authorize_loaded(self, *args, **kwargs):
         """``authorize`` without looking at the policy files again."""
