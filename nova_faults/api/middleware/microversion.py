@@ -66,6 +66,16 @@ def version_headers(version):
             ('Vary', microversion.LEGACY_HEADER)]
 
 
+def add_version_headers(response, version):
+    """Add :func:`version_headers` to a ``webob.Response``."""
+    for name, value in version_headers(version):
+        if name == 'Vary':
+            response.headers.add(name, value)
+        else:
+            response.headers[name] = value
+    return response
+
+
 class Microversion(base.Middleware):
 
     def __call__(self, environ, start_response):
