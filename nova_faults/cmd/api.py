@@ -296,7 +296,20 @@ def main(argv=None):
         warn_noauth(conf, args.host)
     app = deploy.loadapp(conf)
     server = build_server(app, args.host, args.port, args.threads)
-    server.prepare()
+    try:
+        server.prepare()
+    except OSError as exc:
+        # Most often the port is taken (another nova-faults-api still
+        # running): one line, not a traceback.
+        for heartbeat in heartbeats:
+            heartbeat.stop()
+        LOG.error('Not starting: cannot listen on %s:%s: %s',
+                  args.host, args.port, exc)
+        sys.stderr.write('nova-faults-api: not starting: cannot listen on '
+                         '%s:%s (is another server using it? --port '
+                         'chooses another): %s\n'
+                         % (args.host, args.port, exc))
+        return CONFIG_ERROR
     host, port = server.bind_addr[:2]
     url_host = '[%s]' % host if ':' in host else host
     LOG.info('nova-faults-api listening on http://%s:%s/ (%d threads, '

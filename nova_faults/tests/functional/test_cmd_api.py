@@ -26,6 +26,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -292,6 +293,26 @@ class TestConsoleScript(ConsoleScriptMixin, testtools.TestCase):
         self.assertNotIn('Traceback', output)
         self.assertNotIn('listening', output)
         self.assertFalse(os.path.exists(state))
+
+    def test_port_in_use_is_said_in_one_line(self):
+        # A second server on the same port (the first one still stopping,
+        # say): a short refusal naming the address, not a traceback.
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(('127.0.0.1', 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        out = subprocess.run(
+            _command() + ['--host', '127.0.0.1', '--port', str(port),
+                          '--state-path', os.path.join(self.tmp, 'state')],
+            env=self._env(self._empty_home()), cwd=self.tmp,
+            capture_output=True, timeout=STARTUP_TIMEOUT)
+        output = (out.stdout + out.stderr).decode()
+        self.assertEqual(1, out.returncode, output)
+        self.assertIn('not starting: cannot listen on 127.0.0.1:%d' % port,
+                      out.stderr.decode())
+        self.assertNotIn('Traceback', output)
+        self.assertNotIn('listening on', output)
 
     def test_help_says_what_a_user_needs(self):
         out = subprocess.run(_command() + ['--help'],
