@@ -12,14 +12,8 @@
 
 """WSGI entry points for production servers.
 
-NOTE: oslo.messaging (loaded when a notification is sent, and by the
-notification payloads' oslo.versionedobjects) imports eventlet through
-oslo.service, even though these processes run on native threads and
-never monkey-patch. Eventlet's green DNS resolver, which imports all of
-dnspython (a third of a second), is only used by monkey-patched sockets:
-it is turned off here, before anything imports eventlet, unless the
-environment already says otherwise (Nova long did the same in its own
-package).
+NOTE: eventlet's green DNS resolver is turned off here, before anything
+imports eventlet, for the reason given in :mod:`nova_faults.cmd`.
 """
 
 import os
