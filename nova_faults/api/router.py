@@ -116,8 +116,12 @@ class APIRouter:
         self.routes = compile_routes(table)
         init_application(conf)
 
-    def _find(self, path):
-        """(route, urlvars, url_project_id) for ``path`` or Nones."""
+    def find(self, path):
+        """(route, urlvars, url_project_id) for ``path`` or Nones.
+
+        The project ID in the path is optional, as in Nova; the Nova
+        filter uses this to tell our routes from Nova's.
+        """
         if len(path) > 1 and path.endswith('/'):
             path = path[:-1]
         route, urlvars = _match(self.routes, path or '/')
@@ -134,7 +138,7 @@ class APIRouter:
         path = wsgi_util.path_info(req)
         # NOTE: a path that is not UTF-8 names nothing we serve: 404.
         route, urlvars, url_project_id = (
-            self._find(path) if path is not None else (None, None, None))
+            self.find(path) if path is not None else (None, None, None))
         if route is None:
             raise webob.exc.HTTPNotFound()
         handler = route.methods.get(req.method)

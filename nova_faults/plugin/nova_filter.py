@@ -114,7 +114,7 @@ class NovaFaults:
         self._max_lock = threading.Lock()
 
     def _find(self, path):
-        route, urlvars, _project = self.router._find(path)
+        route, _urlvars, _project = self.router.find(path)
         if route is None or route.methods.get('GET') is None:
             return None
         return route
