@@ -31,6 +31,8 @@ listener on every database of the deployment
 (:class:`nova_faults.tests.fixtures.QueryCounter`).
 """
 
+import json
+import os
 import statistics
 import time
 
@@ -57,6 +59,14 @@ ENDPOINTS = {
         '/v2.1/servers/{server}/os-instance-actions/{request_id}', '2.84'),
     'services_2.84': ('/v2.1/os-services', '2.84'),
 }
+
+
+def write_results(results, output):
+    """Write ``results`` to the file ``output`` as sorted, indented JSON."""
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    with open(output, 'w') as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+        f.write('\n')
 
 
 def percentile(values, fraction):

@@ -349,10 +349,7 @@ def main(argv=None):
     results['loadavg_end'] = list(os.getloadavg())
     output = args.output or os.path.join(
         HERE, 'results', 'http-%s.json' % started.strftime('%Y-%m-%d'))
-    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-    with open(output, 'w') as f:
-        json.dump(results, f, indent=1, sort_keys=True)
-        f.write('\n')
+    bench_measure.write_results(results, output)
     print(table(results))
     print('\nJSON: %s' % output)
     return 0

@@ -39,7 +39,6 @@ Only 127.0.0.1 is used; every database it creates is dropped.
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import sys
@@ -348,10 +347,7 @@ def main(argv=None):
         output = os.path.join(HERE, 'results', '%s.json' % results['date'])
         if args.smoke:
             output = os.path.join(tmp, 'smoke.json')
-    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-    with open(output, 'w') as f:
-        json.dump(results, f, indent=1, sort_keys=True)
-        f.write('\n')
+    bench_measure.write_results(results, output)
     print(table(results))
     print('\nJSON: %s' % output)
     return 0
