@@ -28,6 +28,13 @@ the machine hits all three alike:
 * ``standalone``: ``nova-faults-api``'s pipeline on the same nova.conf
   (``noauth``).
 
+Each server runs in its own process (this script with ``--serve``), as
+an API service does, served by the same cheroot server with the same
+number of threads. This process seeds the data, runs the fake Neutron
+the three servers call, and is the client: one kept-alive
+``http.client`` connection per server, so that the client's own cost is
+small and alike for all three.
+
 It prints the median and p99 of each (milliseconds) and the ratios
 nova / filter and nova / standalone, and writes JSON with ``--output``.
 It also measures what the filter costs a request it passes to Nova
@@ -35,14 +42,14 @@ It also measures what the filter costs a request it passes to Nova
 """
 
 import argparse
+import http.client
 import json
 import logging
 import os
 import statistics
+import subprocess
 import sys
 import time
-
-import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
@@ -51,6 +58,8 @@ from nova_faults.tests.nova import harness  # noqa: E402
 
 ADMIN = harness.token(harness.ADMIN, harness.PROJECT,
                       ('admin', 'member', 'reader'))
+KINDS = ('nova', 'filter', 'standalone')
+PASTE_FILES = {'nova': 'api-paste.ini', 'filter': 'api-paste-filtered.ini'}
 
 
 def routes(world):
@@ -72,24 +81,84 @@ def percentile(values, fraction):
                                                  (len(values) - 1))))]
 
 
+def load_app(kind, root):
+    """The WSGI application of ``kind`` on the world under ``root``."""
+    conf_file = os.path.join(root, 'nova.conf')
+    if kind in PASTE_FILES:
+        from nova import config
+        from nova import objects
+        from paste import deploy as paste_deploy
+        # NOTE: what Nova's WSGI application does before loading paste.
+        config.parse_args(['nova-api', '--config-file', conf_file])
+        objects.register_all()
+        return paste_deploy.loadapp('config:%s' % os.path.join(
+            root, PASTE_FILES[kind]), name='osapi_compute')
+    from nova_faults.api import deploy
+    from nova_faults import conf as nf_conf
+    conf = nf_conf.load(['--config-file', conf_file])
+    conf.set_override('auth_strategy', 'noauth', group='api')
+    return deploy.loadapp(conf, paste_file=deploy.PACKAGE_PASTE_FILE)
+
+
+def serve(kind, root, threads):
+    """``--serve``: serve ``kind`` on a free port; print it; run."""
+    logging.disable(logging.WARNING)
+    from nova_faults.cmd import api as cmd_api
+    server = cmd_api.build_server(load_app(kind, root), '127.0.0.1', 0,
+                                  threads)
+    server.prepare()
+    print(server.bind_addr[1], flush=True)
+    server.serve()
+
+
+class Child:
+    """One server process; ``url`` once it listens."""
+
+    def __init__(self, kind, root, threads):
+        self.kind = kind
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), '--serve', kind,
+             '--root', root, '--threads', str(threads)],
+            stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.strip().isdigit():
+            self.stop()
+            raise RuntimeError('%s did not start' % kind)
+        self.port = int(line)
+        self.connection = None
+
+    def get(self, path, headers):
+        """(status, body) of ``GET path`` on a kept-alive connection."""
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(
+                '127.0.0.1', self.port, timeout=120)
+        self.connection.request('GET', path, headers=headers)
+        response = self.connection.getresponse()
+        return response.status, response.read()
+
+    def stop(self):
+        if self.connection is not None:
+            self.connection.close()
+        self.process.terminate()
+        self.process.wait(30)
+
+
 def measure(targets, path, version, count):
     timings = {name: [] for name in targets}
-    sessions = {name: requests.Session() for name in targets}
     bodies = {}
     for number in range(count + 2):
-        for name, (url, headers) in targets.items():
+        for name, (child, headers) in targets.items():
             headers = dict(headers)
             headers['OpenStack-API-Version'] = 'compute %s' % version
             start = time.perf_counter()
-            response = sessions[name].get(url + '/v2.1' + path,
-                                          headers=headers, timeout=120)
+            status, body = child.get('/v2.1' + path, headers)
             elapsed = time.perf_counter() - start
-            if response.status_code != 200:
+            if status != 200:
                 raise RuntimeError('%s %s: %s %s' % (
-                    name, path, response.status_code, response.text[:300]))
+                    name, path, status, body[:300]))
             if number >= 2:     # two warm-up rounds
                 timings[name].append(elapsed * 1000)
-            bodies[name] = len(response.content)
+            bodies[name] = len(body)
     return {name: {'median_ms': statistics.median(values),
                    'p99_ms': percentile(values, 0.99),
                    'bytes': bodies[name]}
@@ -140,7 +209,13 @@ def main(argv=None):
     parser.add_argument('--count', type=int, default=30,
                         help='measured calls per route and server')
     parser.add_argument('--output', help='write the results as JSON')
+    parser.add_argument('--threads', type=int, default=4,
+                        help='threads of each server')
+    parser.add_argument('--serve', choices=KINDS, help=argparse.SUPPRESS)
+    parser.add_argument('--root', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args.serve, args.root, args.threads)
     logging.disable(logging.WARNING)
 
     world = harness.NovaWorld.get()
@@ -149,26 +224,31 @@ def main(argv=None):
         world.seeder.many_servers(extra)
     world.request_ids = world.seeder.request_ids(world.servers['error'])
 
-    from nova_faults.api import deploy
-    from nova_faults import conf as nf_conf
-    conf = nf_conf.load(['--config-file', world.conf_file])
-    conf.set_override('auth_strategy', 'noauth', group='api')
-    standalone_app = deploy.loadapp(
-        conf, paste_file=deploy.PACKAGE_PASTE_FILE)
+    children = {}
+    try:
+        for kind in KINDS:
+            children[kind] = Child(kind, world.root, args.threads)
+        results = run(world, children, args)
+    finally:
+        for child in children.values():
+            child.stop()
+    if args.output:
+        with open(args.output, 'w') as stream:
+            json.dump(results, stream, indent=2, sort_keys=True)
+    return 0
 
-    servers = {
-        'nova': world.serve(world.nova_app, threads=4),
-        'filter': world.serve(world.filtered_app, threads=4),
-        'standalone': world.serve(standalone_app, threads=4),
-    }
+
+def run(world, children, args):
     targets = {
-        'nova': (servers['nova'].url, {'X-Auth-Token': ADMIN}),
-        'filter': (servers['filter'].url, {'X-Auth-Token': ADMIN}),
-        'standalone': (servers['standalone'].url, {
+        'nova': (children['nova'], {'X-Auth-Token': ADMIN}),
+        'filter': (children['filter'], {'X-Auth-Token': ADMIN}),
+        'standalone': (children['standalone'], {
             'X-Auth-Token': '%s:%s' % (harness.ADMIN, harness.PROJECT),
             'X-Roles': 'admin,member,reader'}),
     }
-    results = {'servers': args.servers, 'count': args.count, 'routes': {}}
+    results = {'servers': args.servers, 'count': args.count,
+               'threads': args.threads, 'routes': {},
+               'load_average_start': os.getloadavg()[0]}
     print('| route | nova median / p99 ms | filter median / p99 ms | '
           'standalone median / p99 ms | nova/filter | nova/standalone |')
     print('|---|---|---|---|---|---|')
@@ -193,12 +273,11 @@ def main(argv=None):
     for name, row in cost.items():
         print('| %s | %.2f | %.2f | %.2f |' % (
             name, row['nova'], row['filter'], row['added_us']))
-    for server in servers.values():
-        server.cleanUp()
-    if args.output:
-        with open(args.output, 'w') as stream:
-            json.dump(results, stream, indent=2, sort_keys=True)
-    return 0
+    results['load_average_end'] = os.getloadavg()[0]
+    print()
+    print('load average %.1f at the start, %.1f at the end' % (
+        results['load_average_start'], results['load_average_end']))
+    return results
 
 
 if __name__ == '__main__':

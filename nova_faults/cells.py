@@ -46,7 +46,6 @@ Cell mappings may be plain dicts (from :mod:`nova_faults.db.api`) or
 objects with the same attributes (``CellMapping``).
 """
 
-import collections
 import concurrent.futures
 import copy
 import os
@@ -57,6 +56,7 @@ from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from sqlalchemy import exc as sa_exc
 
+from nova_faults import daemon_pool
 from nova_faults.db import api as db_api
 from nova_faults.db import mappings as db_mappings
 from nova_faults import exception
@@ -108,68 +108,13 @@ _CELL_CACHE = {}
 _CELL_CACHE_LOCK = threading.Lock()
 
 
-class _DaemonPool:
-    """A grow-on-demand pool of daemon threads returning futures.
-
-    NOTE: ``concurrent.futures.ThreadPoolExecutor`` joins its threads at
-    interpreter exit, so one call blocked on a database that accepts
-    connections and never answers kept the whole process from exiting.
-    Daemon threads are abandoned at exit instead; the calls they run are
-    reads bounded by the driver timeouts anyway.
-    """
-
-    def __init__(self, max_workers, name):
-        self._max_workers = max_workers
-        self._name = name
-        self._queue = collections.deque()
-        self._cond = threading.Condition()
-        self._idle = 0
-        self._threads = 0
-
-    def submit(self, fn, *args):
-        future = concurrent.futures.Future()
-        with self._cond:
-            self._queue.append((future, fn, args))
-            # Each queued call needs a waiting thread, or a new one.
-            if (len(self._queue) > self._idle and
-                    self._threads < self._max_workers):
-                self._threads += 1
-                thread = threading.Thread(
-                    target=self._work, daemon=True,
-                    name='%s-%d' % (self._name, self._threads))
-                thread.start()
-            else:
-                self._cond.notify()
-        return future
-
-    def _work(self):
-        while True:
-            with self._cond:
-                while not self._queue:
-                    self._idle += 1
-                    self._cond.wait()
-                    self._idle -= 1
-                future, fn, args = self._queue.popleft()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:
-                future.set_exception(exc)
-            del future, fn, args
-
-    @property
-    def size(self):
-        """Threads started so far (they are never stopped)."""
-        return self._threads
-
-
 def _executor():
     global _EXECUTOR
     if _EXECUTOR is None:
         with _EXECUTOR_LOCK:
             if _EXECUTOR is None:
-                _EXECUTOR = _DaemonPool(_MAX_WORKERS, 'nova-faults-cell')
+                _EXECUTOR = daemon_pool.DaemonPool(_MAX_WORKERS,
+                                                   'nova-faults-cell')
     return _EXECUTOR
 
 

@@ -207,6 +207,7 @@ def _options_key(conf, url):
     return options, pool, (url, tuple(sorted(options.items())))
 
 
+@functools.lru_cache(maxsize=256)
 def _charset_parameter(url):
     """``charset=utf8mb4`` for a MySQL URL that names no charset.
 

@@ -25,12 +25,19 @@ most, and the groups are not what that view is for. The failure is
 logged as a WARNING at most once per :data:`WARNING_INTERVAL` seconds
 per process (then at DEBUG), so a Neutron outage does not flood the
 logs with one line per request.
+
+:meth:`SecurityGroupList.start_names_by_instance` asks Neutron in a
+thread of a pool of this process while the request reads its databases,
+and returns what waits for the answer: a server's groups cost the longer
+of the two, not their sum.
 """
 
 import logging
+import os
 import threading
 import time
 
+from nova_faults import daemon_pool
 from nova_faults import neutron
 
 LOG = logging.getLogger(__name__)
@@ -56,6 +63,41 @@ def _warn(exc):
         LOG.debug(message, exc.kwargs.get('reason'))
 
 
+_MAX_WORKERS = 64
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = daemon_pool.DaemonPool(_MAX_WORKERS,
+                                               'nova-faults-neutron')
+    return _POOL
+
+
+def _after_fork_in_child():
+    # Threads do not survive fork: a pre-forking server's worker starts
+    # its own pool.
+    global _POOL, _POOL_LOCK
+    _POOL = None
+    _POOL_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _ask(ctx, conf, instance_uuids):
+    # The pool thread logs with the request's IDs (oslo.log reads the
+    # thread's current context).
+    update_store = getattr(ctx, 'update_store', None)
+    if update_store is not None:
+        update_store()
+    return SecurityGroupList.names_by_instance(ctx, conf, instance_uuids)
+
+
 def reset_warnings():
     """Let the next failure warn again (for tests)."""
     with _warning_lock:
@@ -75,3 +117,23 @@ class SecurityGroupList:
         except neutron.NeutronUnavailable as exc:
             _warn(exc)
             return None
+
+    @classmethod
+    def start_names_by_instance(cls, ctx, conf, instance_uuids):
+        """Start :meth:`names_by_instance` now; returns its waiter.
+
+        Neutron is asked in a thread of this process' pool while the
+        caller goes on (reads its databases); calling the returned
+        function waits for the answer and returns it. Each call to
+        Neutron is bounded by ``[neutron] timeout``. A caller that finds
+        it needs no groups (the server is not found, or not the caller's
+        to see) just does not call the waiter; Neutron applied its own
+        visibility rules to the caller's token anyway.
+        """
+        if not neutron.is_configured(conf):
+            return lambda: None
+        instance_uuids = list(instance_uuids)
+        if not instance_uuids:
+            return dict
+        future = _pool().submit(_ask, ctx, conf, instance_uuids)
+        return future.result

@@ -294,8 +294,9 @@ def minimal_rows(ctx, mappings, failed, project, limit):
 
 def build_view_options(ctx, conf, version, links, mappings, rows):
     """Decide visibility and load the related rows of a list page."""
-    security_groups = security_group.SecurityGroupList.names_by_instance(
-        ctx, conf, [row['uuid'] for row in rows])
+    # Neutron is asked while the related rows are read.
+    security_groups = security_group.SecurityGroupList.\
+        start_names_by_instance(ctx, conf, [row['uuid'] for row in rows])
     rows = [row for row in rows if views.MINIMAL_KEY not in row]
     visibility = Visibility(ctx, version, target=None)
     data, _failed = instance_list.InstanceList.get_related(
@@ -306,7 +307,7 @@ def build_view_options(ctx, conf, version, links, mappings, rows):
         specs = request_spec.RequestSpecList.get_view_fields(
             ctx, [row['uuid'] for row in rows])
     return view_options(ctx, conf, version, links, rows, visibility, data,
-                        specs=specs, security_groups=security_groups)
+                        specs=specs, security_groups=security_groups())
 
 
 def get_instance(ctx, conf, server_id, mappings, version):
@@ -348,6 +349,12 @@ def show(req):
     ctx, conf, version = common.request_setup(req)
     validation.validate_query(req, schema.show_query_for(version))
     server_id = req.urlvars['server_id']
+    security_groups = None      # get_instance: 404 for what is not a UUID
+    if uuidutils.is_uuid_like(server_id):
+        # Neutron is asked while the server is read (and its answer left
+        # unread if the server is not found or not the caller's).
+        security_groups = security_group.SecurityGroupList.\
+            start_names_by_instance(ctx, conf, [server_id])
     mappings = common.cell_mappings(ctx, conf)
     try:
         row, visibility, data = get_instance(ctx, conf, server_id, mappings,
@@ -363,11 +370,9 @@ def show(req):
             ctx, [server_id], with_specs=version >= (2, 96))
         if version >= (2, 96):
             groups, specs = groups
-    security_groups = security_group.SecurityGroupList.names_by_instance(
-        ctx, conf, [server_id])
     opts = view_options(ctx, conf, version, make_links(req), [row],
                         visibility, data, specs=specs, groups=groups,
-                        show=True, security_groups=security_groups)
+                        show=True, security_groups=security_groups())
     return wsgi_util.json_response(req, {'server': views.show(row, opts)})
 
 

@@ -17,6 +17,11 @@ The fake Neutron listens on 127.0.0.1; ``[neutron]`` points at it with
 keystone-less Neutron is configured. The API runs its real pipeline.
 """
 
+import threading
+import uuid
+
+import fixtures
+
 from nova_faults import cells
 from nova_faults.db import mappings as db_mappings
 from nova_faults import neutron
@@ -106,6 +111,42 @@ class SecurityGroupsTest(NeutronTestCase):
             response = self.admin_get('/servers/%s' % self.s3['uuid'],
                                       version=version)
             self.assertNotIn('security_groups', response.json['server'])
+
+    def _hold_neutron(self):
+        """names_by_instance blocked until released; what it saw."""
+        release = threading.Event()
+        self.addCleanup(release.set)
+        seen = {'threads': [], 'finished': False}
+        real = security_group.SecurityGroupList.names_by_instance.__func__
+
+        def held(cls, ctx, conf, uuids):
+            seen['threads'].append(threading.current_thread().name)
+            release.wait(10)
+            seen['finished'] = True
+            return real(cls, ctx, conf, uuids)
+        self.useFixture(fixtures.MockPatchObject(
+            security_group.SecurityGroupList, 'names_by_instance',
+            classmethod(held)))
+        return release, seen
+
+    def test_show_asks_neutron_while_it_reads_the_server(self):
+        release, seen = self._hold_neutron()
+        # A server that is not found: answered without waiting for
+        # Neutron's answer (which it does not need).
+        response = self.admin_get('/servers/%s' % uuid.uuid4())
+        self.assertEqual(404, response.status_int)
+        self.assertFalse(seen['finished'])
+        self.assertEqual(1, len(seen['threads']))
+        self.assertTrue(seen['threads'][0].startswith('nova-faults-neutron'),
+                        seen['threads'])
+        # Not a UUID: nothing is asked.
+        self.assertEqual(404, self.admin_get('/servers/x').status_int)
+        self.assertEqual(1, len(seen['threads']))
+        release.set()
+        response = self.admin_get('/servers/%s' % self.s1['uuid'])
+        self.assertEqual([{'name': 'web'}, {'name': 'db'}],
+                         response.json['server']['security_groups'])
+        self.assertTrue(seen['finished'])
 
     def test_index_does_not_ask_neutron(self):
         response = self.admin_get('/servers')

@@ -21,6 +21,7 @@ import fixtures
 import testtools
 
 from nova_faults import cells
+from nova_faults import daemon_pool
 from nova_faults.db import api as db_api
 from nova_faults.tests import fixtures as nf_fixtures
 
@@ -28,13 +29,13 @@ from nova_faults.tests import fixtures as nf_fixtures
 class DaemonPoolTestCase(testtools.TestCase):
 
     def test_result_and_exception(self):
-        pool = cells._DaemonPool(4, 'test-pool')
+        pool = daemon_pool.DaemonPool(4, 'test-pool')
         self.assertEqual(3, pool.submit(lambda a, b: a + b, 1, 2).result(5))
         future = pool.submit(lambda: 1 / 0)
         self.assertRaises(ZeroDivisionError, future.result, 5)
 
     def test_threads_are_daemons_and_reused(self):
-        pool = cells._DaemonPool(4, 'test-pool')
+        pool = daemon_pool.DaemonPool(4, 'test-pool')
         names = [pool.submit(lambda: threading.current_thread()).result(5)
                  for _ in range(10)]
         self.assertTrue(all(thread.daemon for thread in names))
@@ -42,7 +43,7 @@ class DaemonPoolTestCase(testtools.TestCase):
         self.assertEqual(1, pool.size)
 
     def test_bounded(self):
-        pool = cells._DaemonPool(2, 'test-pool')
+        pool = daemon_pool.DaemonPool(2, 'test-pool')
         release = threading.Event()
         self.addCleanup(release.set)
         futures = [pool.submit(release.wait, 10) for _ in range(5)]

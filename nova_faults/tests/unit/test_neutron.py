@@ -14,10 +14,12 @@
 
 import uuid
 
+import fixtures
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from oslo_config import cfg
+import requests
 import testtools
 
 from nova_faults import conf as nf_conf
@@ -33,6 +35,59 @@ def _conf(endpoint):
     conf.set_override('auth_type', 'none', group='neutron')
     conf.set_override('endpoint_override', endpoint, group='neutron')
     return conf
+
+
+class EnvironmentSettingsTest(testtools.TestCase):
+    """requests' environment settings, read once per endpoint."""
+
+    URL = 'http://neutron.example.org:9696/v2.0/ports'
+
+    def _merge(self, session, url=URL, verify=True):
+        return session.merge_environment_settings(url, {}, None, verify,
+                                                  None)
+
+    def test_as_requests_merges_them(self):
+        for name, value in (('HTTP_PROXY', 'http://proxy:3128'),
+                            ('REQUESTS_CA_BUNDLE', '/etc/ca.pem'),
+                            ('NO_PROXY', 'other.example.org')):
+            self.useFixture(fixtures.EnvironmentVariable(name, value))
+        for name in ('http_proxy', 'no_proxy', 'CURL_CA_BUNDLE'):
+            self.useFixture(fixtures.EnvironmentVariable(name))
+        session = neutron._HTTPSession()
+        plain = requests.Session()
+        for url in (self.URL, 'http://other.example.org/v2.0/ports',
+                    'https://neutron.example.org/v2.0'):
+            for verify in (True, False, '/etc/other.pem'):
+                self.assertEqual(
+                    plain.merge_environment_settings(url, {}, None, verify,
+                                                     None),
+                    self._merge(session, url, verify))
+        settings = self._merge(session)
+        self.assertEqual('http://proxy:3128', settings['proxies']['http'])
+        self.assertEqual('/etc/ca.pem', settings['verify'])
+        self.assertNotIn('http', self._merge(
+            session, 'http://other.example.org/v2.0/ports')['proxies'])
+
+    def test_read_once_per_endpoint_and_copied(self):
+        self.useFixture(fixtures.EnvironmentVariable('HTTP_PROXY',
+                                                     'http://proxy:3128'))
+        session = neutron._HTTPSession()
+        first = self._merge(session)
+        first['proxies']['http'] = 'changed by a caller'
+        self.useFixture(fixtures.EnvironmentVariable('HTTP_PROXY'))
+        self.assertEqual({'http': 'http://proxy:3128'},
+                         self._merge(session)['proxies'])
+        # Proxies given with the request are merged as requests does.
+        self.assertEqual({'http': 'http://given:1'},
+                         session.merge_environment_settings(
+                             self.URL, {'http': 'http://given:1'}, None,
+                             True, None)['proxies'])
+
+    def test_the_neutron_session_uses_it(self):
+        conf = _conf('http://127.0.0.1:9')
+        self.addCleanup(neutron.reset, conf)
+        adapter = neutron.get_adapter(conf, None)
+        self.assertIsInstance(adapter.session.session, neutron._HTTPSession)
 
 
 class SecurityGroupNamesTest(testtools.TestCase):
