@@ -34,10 +34,12 @@ see the rules unwrapped.
 """
 
 import argparse
+import ast
 import inspect
 import sys
 import threading
 
+from oslo_policy import _checks
 from oslo_policy import policy as oslo_policy
 
 from nova_faults import exception
@@ -79,6 +81,8 @@ def _evaluate(check, target, creds, enforcer, current_rule):
         return _evaluate(rule, target, creds, enforcer, current_rule)
     if kind is _Compiled:
         return check(target, creds, enforcer, current_rule)
+    if kind is _checks.GenericCheck:
+        return _generic(check, target, creds)
     own_call = '__call__' in getattr(check, '__dict__', ())
     takes_rule = None if own_call else _TAKES_RULE.get(kind)
     if takes_rule is None:
@@ -88,6 +92,36 @@ def _evaluate(check, target, creds, enforcer, current_rule):
     if takes_rule:
         return check(target, creds, enforcer, current_rule)
     return check(target, creds, enforcer)
+
+
+_NOT_A_LITERAL = object()
+_LITERALS = {}
+
+
+def _generic(check, target, creds):
+    """``GenericCheck``'s verdict, its left side parsed once per text.
+
+    NOTE: oslo.policy parses the left side of ``kind:match`` with
+    ``ast.literal_eval`` (a compilation) at every check, whether it is a
+    literal (``True:%(enabled)s``) or, usually, a credential path
+    (``project_id:%(project_id)s``); the outcome depends on the text
+    alone, so it is kept per text. Errors other than oslo.policy's
+    ``ValueError`` are raised at every check, as oslo.policy raises them.
+    """
+    try:
+        match = check.match % target
+    except KeyError:
+        return False
+    literal = _LITERALS.get(check.kind)
+    if literal is None:
+        try:
+            literal = str(ast.literal_eval(check.kind))
+        except ValueError:
+            literal = _NOT_A_LITERAL
+        _LITERALS[check.kind] = literal
+    if literal is not _NOT_A_LITERAL:
+        return match == literal
+    return check._find_in_dict(creds, check.kind.split('.'), match)
 
 
 class _Compiled:

@@ -162,18 +162,43 @@ def _pool_sqlite_file(engine, pool_size, max_overflow, timeout):
     thread at a time, so ``check_same_thread`` is off for these URLs;
     oslo.db's process guard still replaces connections inherited across
     a fork. The file is switched to WAL, so readers run while a writer
-    commits.
+    commits. No ``SELECT 1`` is sent before each checkout (oslo.db's
+    ``pool_pre_ping``): a file has no server to have gone away.
     """
     old = engine.pool
     # NOTE: the private attributes are the ones Pool.recreate() passes.
     engine.pool = sa.pool.QueuePool(
         old._creator, pool_size=pool_size, max_overflow=max_overflow,
-        timeout=timeout, recycle=old._recycle, pre_ping=old._pre_ping,
+        timeout=timeout, recycle=old._recycle, pre_ping=False,
         echo=old.echo, logging_name=old._orig_logging_name,
         reset_on_return=old._reset_on_return, dialect=old._dialect,
         _dispatch=old.dispatch)
     old.dispose()
     sa.event.listen(engine, 'connect', _sqlite_wal)
+    _begin_through_the_driver(engine)
+
+
+def _begin_through_the_driver(engine):
+    """Start SQLite transactions with the driver's ``execute('BEGIN')``.
+
+    NOTE: oslo.db turns pysqlite's own transaction handling off and
+    emits ``BEGIN`` from a ``begin`` listener through SQLAlchemy's whole
+    statement execution (compilation cache, execution context, events):
+    on a small read that cost as much as the query itself. The listener
+    is replaced by one that sends the same ``BEGIN`` on the DBAPI
+    connection, with oslo.db's marker (``in_transaction``, removed by
+    its commit and rollback listeners), so transactions are unchanged.
+    """
+    for listener in list(engine.dispatch.begin):
+        if getattr(listener, '__name__', None) == '_sqlite_emit_begin':
+            sa.event.remove(engine, 'begin', listener)
+            sa.event.listen(engine, 'begin', _sqlite_begin)
+
+
+def _sqlite_begin(conn):
+    if 'in_transaction' not in conn.info:
+        conn.connection.dbapi_connection.execute('BEGIN')
+        conn.info['in_transaction'] = True
 
 
 def _sqlite_wal(dbapi_connection, connection_record):

@@ -99,14 +99,20 @@ def request_specs(api_conn, uuids):
     return result
 
 
+# NOTE: built once (see nova_faults.db.servers): read for every server.
+_SERVER_GROUPS = sa.select(
+    _GROUP_MEMBERS.c.instance_uuid, _GROUPS.c.uuid).join(
+    _GROUPS, _GROUPS.c.id == _GROUP_MEMBERS.c.group_id).where(
+    _GROUP_MEMBERS.c.instance_uuid.in_(sa.bindparam('uuids',
+                                                    expanding=True)))
+
+
 def server_groups(api_conn, uuids):
     """``{uuid: [group uuid]}`` of the server groups of the instances."""
     if not uuids:
         return {}
-    stmt = sa.select(_GROUP_MEMBERS.c.instance_uuid, _GROUPS.c.uuid).join(
-        _GROUPS, _GROUPS.c.id == _GROUP_MEMBERS.c.group_id).where(
-        _GROUP_MEMBERS.c.instance_uuid.in_(list(uuids)))
     result = {}
-    for inst_uuid, group_uuid in api_conn.execute(stmt):
+    for inst_uuid, group_uuid in api_conn.execute(
+            _SERVER_GROUPS, {'uuids': list(uuids)}):
         result.setdefault(inst_uuid, []).append(group_uuid)
     return result

@@ -172,11 +172,16 @@ def instance_count_by_hosts(ctx, hosts):
         return {host: count for host, count in conn.execute(stmt)}
 
 
+# NOTE: built once (see nova_faults.db.servers): read for every server
+# whose host status is shown.
+_COMPUTE_SERVICES = sa.select(_SERVICES).where(
+    _SERVICES.c.host.in_(sa.bindparam('hosts', expanding=True)),
+    _SERVICES.c.binary == 'nova-compute', _SERVICES.c.deleted == 0)
+
+
 def compute_services(conn, hosts):
     """``{host: service row}`` of the live nova-compute services."""
     if not hosts:
         return {}
-    stmt = sa.select(_SERVICES).where(
-        _SERVICES.c.host.in_(list(hosts)),
-        _SERVICES.c.binary == 'nova-compute', _SERVICES.c.deleted == 0)
-    return {row['host']: row for row in conn.execute(stmt).mappings()}
+    return {row['host']: row for row in conn.execute(
+        _COMPUTE_SERVICES, {'hosts': list(hosts)}).mappings()}

@@ -43,6 +43,13 @@ def _leaves(refs):
         st.sampled_from(ROLES).map('role:{}'.format),
         st.sampled_from(['project_id:%(project_id)s', 'user_id:%(user_id)s',
                          'project_id:p1', 'is_admin:True']),
+        # Generic checks: literals on the left, credential paths (nested,
+        # into lists, missing), target keys that are missing.
+        st.sampled_from(['True:%(enabled)s', "'p1':%(project_id)s",
+                         '1:%(count)s', 'None:%(enabled)s',
+                         'user.name:%(user_id)s', 'user.groups:%(group)s',
+                         'missing:%(project_id)s', 'project_id:%(missing)s',
+                         'roles:%(role)s', 'user.nope.x:%(user_id)s']),
         st.sampled_from(refs + ['missing']).map('rule:{}'.format),
     )
 
@@ -63,10 +70,18 @@ credentials = st.fixed_dictionaries({
     'project_id': st.sampled_from(['p1', 'p2']),
     'user_id': st.sampled_from(['u1', 'u2']),
     'is_admin': st.booleans(),
+    'user': st.fixed_dictionaries({
+        'name': st.sampled_from(['u1', 'u2']),
+        'groups': st.lists(st.sampled_from(['g1', 'g2']), unique=True)}),
 })
 targets = st.fixed_dictionaries({
     'project_id': st.sampled_from(['p1', 'p2']),
     'user_id': st.sampled_from(['u1', 'u2']),
+}, optional={
+    'enabled': st.sampled_from([True, False, None, 'True']),
+    'count': st.sampled_from([1, 2, '1']),
+    'group': st.sampled_from(['g1', 'g2']),
+    'role': st.sampled_from(ROLES),
 })
 
 
