@@ -49,6 +49,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
@@ -109,7 +110,15 @@ def serve(kind, root, threads):
                                   threads)
     server.prepare()
     print(server.bind_addr[1], flush=True)
+    # The parent holds this process' stdin: its end (the parent exited,
+    # even on a crash) ends this server too.
+    threading.Thread(target=_exit_at_eof, daemon=True).start()
     server.serve()
+
+
+def _exit_at_eof():
+    sys.stdin.read()
+    os._exit(0)
 
 
 class Child:
@@ -120,7 +129,7 @@ class Child:
         self.process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), '--serve', kind,
              '--root', root, '--threads', str(threads)],
-            stdout=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if not line.strip().isdigit():
             self.stop()

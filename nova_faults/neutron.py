@@ -22,11 +22,15 @@ request ID is sent as ``X-OpenStack-Request-ID``.
 :func:`security_group_names` makes one call for the ports of a page's
 servers and one for their groups (Nova's
 ``get_instances_security_groups_bindings``), each bounded by ``[neutron]
-timeout``. Any failure (refused, timed out, a 4xx/5xx answer, a body that
+timeout``; the second is made while the first is when the groups of the
+servers' ports are known from an earlier call (and checked against the
+ports' answer). Any failure (refused, timed out, a 4xx/5xx answer, a body that
 is not Neutron's) raises :class:`NeutronUnavailable`; nothing here knows
 HTTP API callers.
 """
 
+import collections
+import os
 import threading
 from urllib import parse as urlparse
 import weakref
@@ -37,6 +41,7 @@ from keystoneauth1 import plugin
 import requests
 
 from nova_faults.conf import neutron as neutron_conf
+from nova_faults import daemon_pool
 from nova_faults import exception
 
 GROUP = neutron_conf.GROUP
@@ -45,6 +50,11 @@ GROUP = neutron_conf.GROUP
 MAX_SEARCH_IDS = 150
 _PORT_FIELDS = ('device_id', 'security_groups')
 _GROUP_FIELDS = ('id', 'name')
+
+# Servers whose ports' groups are remembered (see _Hints); guesses at
+# once, per process.
+MAX_HINTS = 10000
+_MAX_GUESSES = 32
 
 # id(ConfigOpts) -> (weak reference to it, session, service auth); a
 # ConfigOpts is a mapping, hence not hashable.
@@ -121,12 +131,13 @@ def _loaded(conf):
 
 
 def reset(conf=None):
-    """Forget loaded sessions (tests change ``[neutron]`` options)."""
+    """Forget loaded sessions and hints (tests change ``[neutron]``)."""
     with _LOCK:
         if conf is None:
             _LOADED.clear()
         else:
             _LOADED.pop(id(conf), None)
+    _hints.clear()
 
 
 def get_adapter(conf, ctx):
@@ -174,6 +185,81 @@ def _list(adapter, collection, body_key, params):
     return result
 
 
+def _groups(adapter, group_ids):
+    """``{id: group}`` of the groups of ``group_ids`` the caller sees."""
+    groups = {}
+    for chunk in _chunks(group_ids):
+        for group in _list(adapter, 'security-groups', 'security_groups',
+                           {'id': chunk, 'fields': _GROUP_FIELDS}):
+            if isinstance(group, dict) and 'id' in group:
+                groups[group['id']] = group
+    return groups
+
+
+class _Hints:
+    """The group ids each server's ports had when last asked.
+
+    Only which ids to ask Neutron for at once; what is shown always
+    comes from this request's answers. Bounded: the least recently
+    asked servers are forgotten first.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self._ids = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, uuids):
+        """The group ids last seen on any of ``uuids`` (maybe none)."""
+        hinted = {}
+        with self._lock:
+            for uuid in uuids:
+                hinted.update(dict.fromkeys(self._ids.get(uuid, ())))
+        return list(hinted)
+
+    def remember(self, uuids, ports):
+        by_server = {uuid: [] for uuid in uuids}
+        for port in ports:
+            found = by_server.get(port.get('device_id'))
+            if found is not None:
+                found.extend(port.get('security_groups') or ())
+        with self._lock:
+            for uuid, ids in by_server.items():
+                self._ids[uuid] = tuple(dict.fromkeys(ids))
+                self._ids.move_to_end(uuid)
+            while len(self._ids) > self.size:
+                self._ids.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._ids.clear()
+
+
+_hints = _Hints(MAX_HINTS)
+_GUESS_POOL = None
+
+
+def _guess_pool():
+    global _GUESS_POOL
+    if _GUESS_POOL is None:
+        with _LOCK:
+            if _GUESS_POOL is None:
+                _GUESS_POOL = daemon_pool.DaemonPool(
+                    _MAX_GUESSES, 'nova-faults-neutron-groups')
+    return _GUESS_POOL
+
+
+def _after_fork_in_child():
+    # Threads do not survive fork: a pre-forking server's worker starts
+    # its own pool.
+    global _GUESS_POOL, _LOCK
+    _GUESS_POOL = None
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def security_group_names(conf, ctx, instance_uuids):
     """``{instance uuid: [{'name': ...}]}`` of servers with groups.
 
@@ -181,11 +267,21 @@ def security_group_names(conf, ctx, instance_uuids):
     servers, then the ``id`` and ``name`` of their groups; a group the
     caller may not see in Neutron is left out, and a group without a name
     shows its id. Servers without groups are absent.
+
+    The two calls overlap when they can: the groups the servers' ports
+    had when last asked (:class:`_Hints`) are asked for while the ports
+    are. When the ports' groups are among them, that answer is used;
+    otherwise (servers never asked about, groups changed) the groups are
+    asked for after the ports, as Nova does.
     """
     uuids = [uuid for uuid in dict.fromkeys(instance_uuids) if uuid]
     if not uuids:
         return {}
     adapter = get_adapter(conf, ctx)
+    hinted = _hints.get(uuids)
+    guess = None
+    if hinted:
+        guess = _guess_pool().submit(_groups, adapter, hinted)
     ports = []
     for chunk in _chunks(uuids):
         ports.extend(_list(adapter, 'ports', 'ports',
@@ -195,12 +291,14 @@ def security_group_names(conf, ctx, instance_uuids):
         if not isinstance(port, dict):
             raise NeutronUnavailable(reason='a port is not an object')
         group_ids.extend(port.get('security_groups') or ())
-    groups = {}
-    for chunk in _chunks(dict.fromkeys(group_ids)):
-        for group in _list(adapter, 'security-groups', 'security_groups',
-                           {'id': chunk, 'fields': _GROUP_FIELDS}):
-            if isinstance(group, dict) and 'id' in group:
-                groups[group['id']] = group
+    group_ids = list(dict.fromkeys(group_ids))
+    _hints.remember(uuids, ports)
+    if guess is not None and set(group_ids) <= set(hinted):
+        # The groups asked for while the ports were: the ports' groups
+        # are among them, and Neutron answers each id on its own.
+        groups = guess.result()
+    else:
+        groups = _groups(adapter, group_ids)
     bindings = {}
     # NOTE: as Nova, a group on two ports of a server is listed twice.
     for port in ports:

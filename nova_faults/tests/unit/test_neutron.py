@@ -165,3 +165,115 @@ class SecurityGroupNamesTest(testtools.TestCase):
                 conf, self.ctx, servers))
         finally:
             fake.cleanUp()
+
+
+class OverlappedCallsTest(testtools.TestCase):
+    """The groups asked for while the ports are, from remembered ids."""
+
+    def setUp(self):
+        super().setUp()
+        self.neutron = self.useFixture(fake_neutron.FakeNeutron())
+        self.conf = _conf(self.neutron.endpoint)
+        neutron.reset()
+        self.addCleanup(neutron.reset)
+        self.ctx = nf_context.RequestContext(user_id='u', project_id='p')
+        self.web = self.neutron.add_security_group('web')
+        self.db = self.neutron.add_security_group('db')
+        self.server = str(uuid.uuid4())
+        self.port = self.neutron.add_port(self.server, [self.web])
+
+    def names(self):
+        return neutron.security_group_names(self.conf, self.ctx,
+                                            [self.server])
+
+    def group_calls(self):
+        return [sorted(v for k, v in r.query if k == 'id')
+                for r in self.neutron.requests_for('security-groups')]
+
+    def test_second_call_overlaps_with_the_same_answer(self):
+        self.assertEqual({self.server: [{'name': 'web'}]}, self.names())
+        self.assertEqual({self.server: [{'name': 'web'}]}, self.names())
+        # Two calls each time; the second time the groups of the first.
+        self.assertEqual(2, len(self.neutron.requests_for('ports')))
+        self.assertEqual([[self.web['id']]] * 2, self.group_calls())
+
+    def test_changed_groups_are_asked_again(self):
+        self.names()
+        self.neutron.remove('ports', self.port['id'])
+        self.neutron.add_port(self.server, [self.db, self.web])
+        self.assertEqual({self.server: [{'name': 'db'}, {'name': 'web'}]},
+                         self.names())
+        # The guess (web) did not cover db: asked after the ports.
+        self.assertEqual([[self.web['id']], [self.web['id']],
+                          sorted([self.db['id'], self.web['id']])],
+                         self.group_calls())
+
+    def test_renamed_group_is_never_served_stale(self):
+        self.names()
+        self.neutron.remove('security-groups', self.web['id'])
+        self.neutron.add('security-groups', dict(self.web, name='www'))
+        self.assertEqual({self.server: [{'name': 'www'}]}, self.names())
+
+    def test_failed_guess_that_was_needed_is_a_failure(self):
+        self.names()
+        self.neutron.fail(503, collection='security-groups', times=1)
+        self.assertRaises(neutron.NeutronUnavailable, self.names)
+        self.assertEqual({self.server: [{'name': 'web'}]}, self.names())
+
+    def test_failed_guess_that_was_not_needed_is_ignored(self):
+        self.names()
+        self.neutron.remove('ports', self.port['id'])
+        self.neutron.add_port(self.server, [self.db])
+        self.neutron.fail(503, collection='security-groups', times=1)
+        self.assertEqual({self.server: [{'name': 'db'}]}, self.names())
+
+    def test_hints_are_bounded(self):
+        hints = neutron._Hints(2)
+        for name in ('a', 'b', 'c'):
+            hints.remember([name], [{'device_id': name,
+                                     'security_groups': [name + '-g']}])
+        self.assertEqual([], hints.get(['a']))
+        self.assertEqual(['b-g', 'c-g'], hints.get(['a', 'b', 'c']))
+
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(st.lists(st.one_of(
+        st.tuples(st.just('ports'), st.integers(0, 3),
+                  st.lists(st.integers(0, 3), max_size=3)),
+        st.tuples(st.just('ask'),
+                  st.lists(st.integers(0, 3), min_size=1, max_size=4))),
+        min_size=1, max_size=8))
+    def test_every_answer_is_novas_algorithm_on_the_current_ports(
+            self, steps):
+        neutron.reset()
+        fake = fake_neutron.FakeNeutron()
+        fake.setUp()
+        try:
+            conf = _conf(fake.endpoint)
+            groups = [fake.add_security_group('g%d' % i) for i in range(4)]
+            servers = [str(uuid.uuid4()) for _ in range(4)]
+            ports = {}
+            asked = 0
+            for step in steps:
+                if step[0] == 'ports':
+                    _kind, server, indexes = step
+                    if server in ports:
+                        fake.remove('ports', ports[server]['id'])
+                    ports[server] = fake.add_port(
+                        servers[server], [groups[i] for i in indexes])
+                    continue
+                wanted = [servers[i] for i in step[1]]
+                expected = {}
+                for server, port in ports.items():
+                    if servers[server] in wanted:
+                        expected[servers[server]] = [
+                            {'name': 'g%d' % groups.index(group)}
+                            for group_id in port['security_groups']
+                            for group in groups if group['id'] == group_id]
+                expected = {k: v for k, v in expected.items() if v}
+                self.assertEqual(expected, neutron.security_group_names(
+                    conf, self.ctx, wanted))
+                asked += 1
+            self.assertEqual(asked, len(
+                [s for s in steps if s[0] == 'ask']))
+        finally:
+            fake.cleanUp()
