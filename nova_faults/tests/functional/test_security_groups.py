@@ -18,6 +18,7 @@ keystone-less Neutron is configured. The API runs its real pipeline.
 """
 
 import threading
+import time
 import uuid
 
 import fixtures
@@ -136,6 +137,11 @@ class SecurityGroupsTest(NeutronTestCase):
         response = self.admin_get('/servers/%s' % uuid.uuid4())
         self.assertEqual(404, response.status_int)
         self.assertFalse(seen['finished'])
+        # The call may not have started yet when the 404 is answered.
+        for _ in range(1000):
+            if seen['threads']:
+                break
+            time.sleep(0.01)
         self.assertEqual(1, len(seen['threads']))
         self.assertTrue(seen['threads'][0].startswith('nova-faults-neutron'),
                         seen['threads'])
