@@ -24,9 +24,9 @@ servers and one for their groups (Nova's
 ``get_instances_security_groups_bindings``), each bounded by ``[neutron]
 timeout``; the second is made while the first is when the groups of the
 servers' ports are known from an earlier call (and checked against the
-ports' answer). Any failure (refused, timed out, a 4xx/5xx answer, a body that
-is not Neutron's) raises :class:`NeutronUnavailable`; nothing here knows
-HTTP API callers.
+ports' answer). Any failure (refused, timed out, a 4xx/5xx answer, a
+body that is not Neutron's) raises :class:`NeutronUnavailable`; nothing
+here knows HTTP API callers.
 """
 
 import collections
@@ -185,6 +185,17 @@ def _list(adapter, collection, body_key, params):
     return result
 
 
+def _check_port(port):
+    """Raise NeutronUnavailable unless ``port`` is shaped as Neutron's."""
+    if not isinstance(port, dict):
+        raise NeutronUnavailable(reason='a port is not an object')
+    groups = port.get('security_groups') or []
+    if not isinstance(port.get('device_id'), (str, type(None))) or \
+            not isinstance(groups, list) or \
+            not all(isinstance(group, str) for group in groups):
+        raise NeutronUnavailable(reason='a port is not Neutron\'s')
+
+
 def _groups(adapter, group_ids):
     """``{id: group}`` of the groups of ``group_ids`` the caller sees."""
     groups = {}
@@ -288,8 +299,7 @@ def security_group_names(conf, ctx, instance_uuids):
                            {'device_id': chunk, 'fields': _PORT_FIELDS}))
     group_ids = []
     for port in ports:
-        if not isinstance(port, dict):
-            raise NeutronUnavailable(reason='a port is not an object')
+        _check_port(port)
         group_ids.extend(port.get('security_groups') or ())
     group_ids = list(dict.fromkeys(group_ids))
     _hints.remember(uuids, ports)

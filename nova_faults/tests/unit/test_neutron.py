@@ -134,6 +134,16 @@ class SecurityGroupNamesTest(testtools.TestCase):
                          [r.headers.get('x-auth-token')
                           for r in self.neutron.requests_for('ports')])
 
+    def test_ports_not_shaped_as_neutrons_are_unavailable(self):
+        for port in ({'device_id': ['x'], 'security_groups': []},
+                     {'device_id': 'x', 'security_groups': 'abc'},
+                     {'device_id': 'x', 'security_groups': [{'id': 'g'}]},
+                     ['x']):
+            self.assertRaises(neutron.NeutronUnavailable,
+                              neutron._check_port, port)
+        neutron._check_port({'device_id': 'x', 'security_groups': ['g']})
+        neutron._check_port({'device_id': None, 'security_groups': None})
+
     def test_failures_raise_neutron_unavailable(self):
         for knob in (lambda: self.neutron.fail(500, times=1),
                      lambda: self.neutron.fail(404, times=1),
