@@ -133,6 +133,41 @@ class SQLiteFilePoolTestCase(testtools.TestCase):
         self.assertEqual(1, self._query("SELECT 'abc' REGEXP 'b'"))
         self.assertEqual('wal', self._query('PRAGMA journal_mode'))
 
+    def test_transactions_begin_through_the_driver(self):
+        listeners = [getattr(fn, '__name__', None)
+                     for fn in self.engine.dispatch.begin]
+        self.assertEqual(['_sqlite_begin'], listeners)
+        ctx = nf_context.get_admin_context()
+        with self.factory.writer.connection.using(ctx) as conn:
+            conn.execute(sa.text('CREATE TABLE t (x INTEGER)'))
+            conn.execute(sa.text('INSERT INTO t VALUES (1)'))
+        # A reader's transaction is one: it keeps its snapshot while a
+        # writer commits (it would not, were BEGIN not sent).
+        with self.factory.reader.connection.using(ctx) as conn:
+            self.assertEqual(1, conn.execute(
+                sa.text('SELECT count(*) FROM t')).scalar())
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(self._insert, 2).result()
+            self.assertEqual(1, conn.execute(
+                sa.text('SELECT count(*) FROM t')).scalar())
+        self.assertEqual(2, self._query('SELECT count(*) FROM t'))
+        # A writer's failure rolls back what it wrote.
+        try:
+            with self.factory.writer.connection.using(ctx) as conn:
+                conn.execute(sa.text('INSERT INTO t VALUES (3)'))
+                raise ValueError('rolled back')
+        except ValueError:
+            pass
+        self.assertEqual(2, self._query('SELECT count(*) FROM t'))
+
+    def _insert(self, value):
+        ctx = nf_context.get_admin_context()
+        with self.factory.writer.connection.using(ctx) as conn:
+            conn.execute(sa.text('INSERT INTO t VALUES (:x)'), {'x': value})
+
+    def test_no_ping_before_each_checkout(self):
+        self.assertFalse(self.engine.pool._pre_ping)
+
     def test_pool_size_follows_configuration(self):
         self.conf.set_override('max_pool_size', 2, group='api_database')
         url = 'sqlite:///%s/small.sqlite' % self.tmp
