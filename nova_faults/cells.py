@@ -100,30 +100,17 @@ DATABASE_DOWN = (db_exc.DBConnectionError, db_exc.DBNonExistentDatabase,
                  ConnectionError, TimeoutError)
 
 
-_EXECUTOR = None
-_EXECUTOR_LOCK = threading.Lock()
+_EXECUTOR = daemon_pool.LazyPool(_MAX_WORKERS, 'nova-faults-cell')
 _SEMAPHORES = {}
 _SEMAPHORES_LOCK = threading.Lock()
 _CELL_CACHE = {}
 _CELL_CACHE_LOCK = threading.Lock()
 
 
-def _executor():
-    global _EXECUTOR
-    if _EXECUTOR is None:
-        with _EXECUTOR_LOCK:
-            if _EXECUTOR is None:
-                _EXECUTOR = daemon_pool.DaemonPool(_MAX_WORKERS,
-                                                   'nova-faults-cell')
-    return _EXECUTOR
-
-
 def _after_fork_in_child():
-    # Threads do not survive fork (a pre-forking server's workers): start
-    # a new pool, and free slots held by the parent's calls.
-    global _EXECUTOR, _EXECUTOR_LOCK, _SEMAPHORES_LOCK
-    _EXECUTOR = None
-    _EXECUTOR_LOCK = threading.Lock()
+    # Free the slots held by the parent's calls (its pool's threads did
+    # not survive the fork; the pool is made again on first use).
+    global _SEMAPHORES_LOCK
     _SEMAPHORES_LOCK = threading.Lock()
     _SEMAPHORES.clear()
 
@@ -369,8 +356,8 @@ def scatter_gather(ctx, cell_mappings, fn, *args, timeout=None, conf=None,
 
     def submit(uuid, cctx, slots, token):
         try:
-            future = _executor().submit(_run, slots, token, cctx, fn, args,
-                                        kwargs)
+            future = _EXECUTOR.submit(_run, slots, token, cctx, fn, args,
+                                      kwargs)
         except Exception as exc:
             slots.release(token)
             results[uuid] = exc

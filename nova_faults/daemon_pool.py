@@ -14,13 +14,17 @@
 
 Used for the calls a request waits for with a bound: a cell's database
 (:mod:`nova_faults.cells`) and Neutron (:mod:`nova_faults.objects.
-security_group`), each with a pool of its own, created lazily in the
-process that uses it (a pre-forking server's worker starts its own).
+security_group`, :mod:`nova_faults.neutron`), each with a pool of its
+own: a :class:`LazyPool`, created on first use in the process that uses
+it (threads do not survive fork: a pre-forking server's worker starts
+its own).
 """
 
 import collections
 import concurrent.futures
+import os
 import threading
+import weakref
 
 
 class DaemonPool:
@@ -77,3 +81,41 @@ class DaemonPool:
     def size(self):
         """Threads started so far (they are never stopped)."""
         return self._threads
+
+
+class LazyPool:
+    """A :class:`DaemonPool` made on first use in each process."""
+
+    def __init__(self, max_workers, name):
+        self._args = (max_workers, name)
+        self._pool = None
+        self._lock = threading.Lock()
+        _LAZY_POOLS.add(self)
+
+    def get(self):
+        """This process' pool."""
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = DaemonPool(*self._args)
+                pool = self._pool
+        return pool
+
+    def submit(self, fn, *args):
+        return self.get().submit(fn, *args)
+
+    def _forget(self):
+        self._pool = None
+        self._lock = threading.Lock()
+
+
+_LAZY_POOLS = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    for lazy in list(_LAZY_POOLS):
+        lazy._forget()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -30,7 +30,6 @@ here knows HTTP API callers.
 """
 
 import collections
-import os
 import threading
 from urllib import parse as urlparse
 import weakref
@@ -247,28 +246,7 @@ class _Hints:
 
 
 _hints = _Hints(MAX_HINTS)
-_GUESS_POOL = None
-
-
-def _guess_pool():
-    global _GUESS_POOL
-    if _GUESS_POOL is None:
-        with _LOCK:
-            if _GUESS_POOL is None:
-                _GUESS_POOL = daemon_pool.DaemonPool(
-                    _MAX_GUESSES, 'nova-faults-neutron-groups')
-    return _GUESS_POOL
-
-
-def _after_fork_in_child():
-    # Threads do not survive fork: a pre-forking server's worker starts
-    # its own pool.
-    global _GUESS_POOL, _LOCK
-    _GUESS_POOL = None
-    _LOCK = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+_GUESSES = daemon_pool.LazyPool(_MAX_GUESSES, 'nova-faults-neutron-groups')
 
 
 def security_group_names(conf, ctx, instance_uuids):
@@ -292,7 +270,7 @@ def security_group_names(conf, ctx, instance_uuids):
     hinted = _hints.get(uuids)
     guess = None
     if hinted:
-        guess = _guess_pool().submit(_groups, adapter, hinted)
+        guess = _GUESSES.submit(_groups, adapter, hinted)
     ports = []
     for chunk in _chunks(uuids):
         ports.extend(_list(adapter, 'ports', 'ports',

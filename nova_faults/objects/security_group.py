@@ -33,7 +33,6 @@ of the two, not their sum.
 """
 
 import logging
-import os
 import threading
 import time
 
@@ -63,30 +62,7 @@ def _warn(exc):
         LOG.debug(message, exc.kwargs.get('reason'))
 
 
-_MAX_WORKERS = 64
-_POOL = None
-_POOL_LOCK = threading.Lock()
-
-
-def _pool():
-    global _POOL
-    if _POOL is None:
-        with _POOL_LOCK:
-            if _POOL is None:
-                _POOL = daemon_pool.DaemonPool(_MAX_WORKERS,
-                                               'nova-faults-neutron')
-    return _POOL
-
-
-def _after_fork_in_child():
-    # Threads do not survive fork: a pre-forking server's worker starts
-    # its own pool.
-    global _POOL, _POOL_LOCK
-    _POOL = None
-    _POOL_LOCK = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+_POOL = daemon_pool.LazyPool(64, 'nova-faults-neutron')
 
 
 def _ask(ctx, conf, instance_uuids):
@@ -135,5 +111,5 @@ class SecurityGroupList:
         instance_uuids = list(instance_uuids)
         if not instance_uuids:
             return dict
-        future = _pool().submit(_ask, ctx, conf, instance_uuids)
+        future = _POOL.submit(_ask, ctx, conf, instance_uuids)
         return future.result

@@ -71,6 +71,37 @@ class DaemonPoolTestCase(testtools.TestCase):
         self.assertEqual('DID_NOT_RESPOND', proc.stdout.strip())
 
 
+class LazyPoolTestCase(testtools.TestCase):
+
+    def test_one_pool_per_process(self):
+        lazy = daemon_pool.LazyPool(2, 'test-lazy')
+        self.assertIs(lazy.get(), lazy.get())
+        self.assertEqual(3, lazy.submit(lambda: 3).result(5))
+
+    def test_a_forked_child_gets_a_working_pool(self):
+        # The parent's pool threads do not exist in a forked worker: a
+        # pool kept across the fork would queue calls no thread runs.
+        lazy = daemon_pool.LazyPool(2, 'test-lazy')
+        self.assertEqual(1, lazy.submit(lambda: 1).result(5))
+        script = textwrap.dedent('''
+            import os, sys
+            from nova_faults import daemon_pool
+            lazy = daemon_pool.LazyPool(2, 'test-lazy')
+            lazy.submit(lambda: 1).result(5)
+            parent_pool = lazy.get()
+            pid = os.fork()
+            if pid == 0:
+                ok = (lazy.get() is not parent_pool and
+                      lazy.submit(lambda: 2).result(5) == 2)
+                os._exit(0 if ok else 1)
+            _pid, status = os.waitpid(pid, 0)
+            sys.exit(os.waitstatus_to_exitcode(status))
+        ''')
+        proc = subprocess.run([sys.executable, '-c', script],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+
+
 class BurstTestCase(testtools.TestCase):
     """A burst against a hung cell holds at most its slots."""
 
