@@ -37,6 +37,7 @@ import weakref
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import plugin
+from keystoneauth1 import session as ks_session
 import requests
 
 from nova_faults.conf import neutron as neutron_conf
@@ -102,6 +103,11 @@ class _HTTPSession(requests.Session):
     def __init__(self):
         super().__init__()
         self._settings = {}
+        # What keystoneauth1 mounts on the session it makes itself (TCP
+        # keepalive on its connections).
+        adapter = ks_session.TCPKeepAliveAdapter()
+        for scheme in list(self.adapters):
+            self.mount(scheme, adapter)
 
     def merge_environment_settings(self, url, proxies, stream, verify,
                                    cert):

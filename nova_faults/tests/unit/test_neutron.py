@@ -19,6 +19,7 @@ import fixtures
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 import requests
 import testtools
@@ -88,7 +89,12 @@ class EnvironmentSettingsTest(testtools.TestCase):
         conf = _conf('http://127.0.0.1:9')
         self.addCleanup(neutron.reset, conf)
         adapter = neutron.get_adapter(conf, None)
-        self.assertIsInstance(adapter.session.session, neutron._HTTPSession)
+        session = adapter.session.session
+        self.assertIsInstance(session, neutron._HTTPSession)
+        # keystoneauth1's own transport (TCP keepalive) is kept.
+        for scheme in ('http://', 'https://'):
+            self.assertIsInstance(session.get_adapter(scheme + 'neutron/'),
+                                  ks_session.TCPKeepAliveAdapter)
 
 
 class SecurityGroupNamesTest(testtools.TestCase):
