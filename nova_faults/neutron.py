@@ -287,7 +287,11 @@ def security_group_names(conf, ctx, instance_uuids):
         group_ids.extend(port.get('security_groups') or ())
     group_ids = list(dict.fromkeys(group_ids))
     _hints.remember(uuids, ports)
-    if guess is not None and set(group_ids) <= set(hinted):
+    if not group_ids:
+        # No groups to name: the guess, if any, is not waited for (nor
+        # its failure taken for Neutron's), as no call would be made.
+        groups = {}
+    elif guess is not None and set(group_ids) <= set(hinted):
         # The groups asked for while the ports were: the ports' groups
         # are among them, and Neutron answers each id on its own.
         groups = guess.result()
