@@ -145,7 +145,8 @@ def _driver_timeouts(url, timeout):
     return '&'.join(pairs) or None
 
 
-def _is_sqlite_file(url):
+def is_sqlite_file(url):
+    """Whether ``url`` names a SQLite database file (not in memory)."""
     return url.startswith('sqlite') and ':memory:' not in url and \
         'mode=memory' not in url and not url.rstrip('/').endswith(':')
 
@@ -225,7 +226,7 @@ def _options_key(conf, url):
         pool = {'pool_size': options.pop('max_pool_size'),
                 'max_overflow': options.pop('max_overflow'),
                 'timeout': options.pop('pool_timeout')}
-        if _is_sqlite_file(url):
+        if is_sqlite_file(url):
             options['connection_parameters'] = 'check_same_thread=0'
         else:
             pool = None

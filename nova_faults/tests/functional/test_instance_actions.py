@@ -759,23 +759,6 @@ class InstanceActionsTestMixin:
             self.assertNotIn('127.0.0.1', resp.text)
             self.assertIn(resp.headers['x-openstack-request-id'], message)
 
-    def test_hung_cell_is_503_after_cell_timeout(self):
-        self.conf.set_override('cell_timeout', 1, group='api')
-        release = threading.Event()
-        self.addCleanup(release.set)
-        real = instance_action.InstanceActionList.get_by_instance_uuid
-
-        def hang(cls, *args, **kwargs):
-            # MonkeyPatch keeps it a classmethod (cls is the class).
-            release.wait(10)
-            return real(*args, **kwargs)
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova_faults.objects.instance_action.InstanceActionList.'
-            'get_by_instance_uuid', hang))
-        resp = self.get(self.actions_url(), OWNER, '2.84')
-        message = self.assertFault(resp, 503, 'serviceUnavailable')
-        self.assertIn(self.cell['uuid'], message)
-
     def _grow(self, actions, events):
         for index in range(actions):
             self.record('reboot', OWNER,
@@ -815,15 +798,53 @@ def servers_base_counter(deployment):
 class SQLiteInstanceActionsTest(InstanceActionsTestMixin, base.APITestCase):
     backend = 'sqlite'
 
+    def test_cell_file_is_read_in_the_request_thread(self):
+        # A SQLite file cannot hang as a database server can: it is read
+        # without a hand-off to the cell pool (nova_faults.cells).
+        seen = []
+        real = instance_action.InstanceActionList.get_by_instance_uuid
+
+        def record(cls, *args, **kwargs):
+            seen.append(threading.current_thread())
+            return real(*args, **kwargs)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_faults.objects.instance_action.InstanceActionList.'
+            'get_by_instance_uuid', record))
+        resp = self.get(self.actions_url(), OWNER, '2.84')
+        self.assertEqual(200, resp.status_int, resp.text)
+        self.assertEqual([threading.current_thread()], seen)
+
+
+class ServerCellTestMixin:
+    """What only a cell on a database server can do: stop answering."""
+
+    def test_hung_cell_is_503_after_cell_timeout(self):
+        self.conf.set_override('cell_timeout', 1, group='api')
+        release = threading.Event()
+        self.addCleanup(release.set)
+        real = instance_action.InstanceActionList.get_by_instance_uuid
+
+        def hang(cls, *args, **kwargs):
+            # MonkeyPatch keeps it a classmethod (cls is the class).
+            release.wait(10)
+            return real(*args, **kwargs)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_faults.objects.instance_action.InstanceActionList.'
+            'get_by_instance_uuid', hang))
+        resp = self.get(self.actions_url(), OWNER, '2.84')
+        message = self.assertFault(resp, 503, 'serviceUnavailable')
+        self.assertIn(self.cell['uuid'], message)
+
 
 # NOTE: one cell on the server backends keeps their run time reasonable;
 # the SQLite class proves the routing through the instance mappings.
-class MySQLInstanceActionsTest(InstanceActionsTestMixin, base.APITestCase):
+class MySQLInstanceActionsTest(InstanceActionsTestMixin, ServerCellTestMixin,
+                               base.APITestCase):
     backend = 'mysql'
     cell_count = 1
 
 
 class PostgreSQLInstanceActionsTest(InstanceActionsTestMixin,
-                                    base.APITestCase):
+                                    ServerCellTestMixin, base.APITestCase):
     backend = 'postgresql'
     cell_count = 1

@@ -113,7 +113,13 @@ class BurstTestCase(testtools.TestCase):
             cells=('sqlite', 'sqlite'),
             overrides={('api', 'max_concurrent_per_cell'): 2}))
         self.ctx = self.deployment.admin_context()
-        self.hung, self.healthy = self.deployment.cells
+        # The hung cell is on a database server (never connected to: fn
+        # does not query); a SQLite file is called in the caller's thread.
+        self.hung = dict(
+            self.deployment.cells[0], name='cell1',
+            database_connection='mysql+pymysql://nobody@127.0.0.1:1/none')
+        self.healthy = self.deployment.cells[1]
+        self.cells = [self.hung, self.healthy]
 
     def test_burst(self):
         release = threading.Event()
@@ -130,7 +136,7 @@ class BurstTestCase(testtools.TestCase):
 
         def request():
             results.append(cells.scatter_gather(
-                self.ctx, self.deployment.cells, fn, timeout=0.5))
+                self.ctx, self.cells, fn, timeout=0.5))
         threads = [threading.Thread(target=request) for _ in range(10)]
         for thread in threads:
             thread.start()
@@ -144,8 +150,7 @@ class BurstTestCase(testtools.TestCase):
             self.assertEqual('cell2', result[self.healthy['uuid']])
         # Once the hung calls outlived the timeout, the cell fails fast.
         self.assertTrue(cells._semaphore(self.hung['uuid'], 2).stuck())
-        result = cells.scatter_gather(self.ctx, self.deployment.cells, fn,
-                                      timeout=30)
+        result = cells.scatter_gather(self.ctx, self.cells, fn, timeout=30)
         self.assertIs(cells.DID_NOT_RESPOND, result[self.hung['uuid']])
         self.assertEqual('cell2', result[self.healthy['uuid']])
         # When the cell answers again, the next call sees it.

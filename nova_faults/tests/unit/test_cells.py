@@ -40,6 +40,12 @@ class CellsTestCase(testtools.TestCase):
             overrides={('api', 'max_concurrent_per_cell'): 1}))
         self.ctx = self.deployment.admin_context()
         self.cell1, self.cell2 = self.deployment.cells
+        # A cell on a database server (never connected to: the functions
+        # run here do not query), called in a pool thread with a timeout.
+        self.server_cell = dict(
+            self.cell1, uuid='c0ffee00-0000-0000-0000-00000000000a',
+            name='server-cell',
+            database_connection='mysql+pymysql://nobody@127.0.0.1:1/none')
 
     def _hang(self, cell_uuid):
         """A function that blocks in ``cell_uuid`` until released."""
@@ -101,36 +107,77 @@ class CellsTestCase(testtools.TestCase):
                          cells.failure_reason(results[self.cell1['uuid']]))
 
     def test_timeout(self):
-        fn, release, started, _calls = self._hang(self.cell1['uuid'])
-        results = cells.scatter_gather(self.ctx, self.deployment.cells, fn,
-                                       timeout=0.2)
-        self.assertIs(cells.DID_NOT_RESPOND, results[self.cell1['uuid']])
+        fn, release, started, _calls = self._hang(self.server_cell['uuid'])
+        results = cells.scatter_gather(
+            self.ctx, [self.server_cell, self.cell2], fn, timeout=0.2)
+        self.assertIs(cells.DID_NOT_RESPOND,
+                      results[self.server_cell['uuid']])
         self.assertEqual('cell2', results[self.cell2['uuid']])
         self.assertTrue(cells.is_failure(cells.DID_NOT_RESPOND))
         self.assertEqual('did not respond',
                          cells.failure_reason(cells.DID_NOT_RESPOND))
 
     def test_busy_cell_reported_at_once(self):
-        fn, release, started, calls = self._hang(self.cell1['uuid'])
-        cells.scatter_gather(self.ctx, [self.cell1], fn, timeout=0.1)
+        fn, release, started, calls = self._hang(self.server_cell['uuid'])
+        cells.scatter_gather(self.ctx, [self.server_cell], fn, timeout=0.1)
         self.assertTrue(started.wait(10))
-        # The only slot of cell1 is held by the hung call: the next
+        # The only slot of the cell is held by the hung call: the next
         # request does not queue behind it and does not call fn there.
         del calls[:]
-        results = cells.scatter_gather(self.ctx, self.deployment.cells, fn,
-                                       timeout=30)
-        self.assertIs(cells.DID_NOT_RESPOND, results[self.cell1['uuid']])
+        results = cells.scatter_gather(
+            self.ctx, [self.server_cell, self.cell2], fn, timeout=30)
+        self.assertIs(cells.DID_NOT_RESPOND,
+                      results[self.server_cell['uuid']])
         self.assertEqual('cell2', results[self.cell2['uuid']])
         self.assertEqual([self.cell2['uuid']], calls)
         # Once the hung call returns, the slot is free again.
         release.set()
         for _attempt in range(100):
-            results = cells.scatter_gather(self.ctx, [self.cell1],
+            results = cells.scatter_gather(self.ctx, [self.server_cell],
                                            lambda cctx: 'ok', timeout=30)
-            if results[self.cell1['uuid']] == 'ok':
+            if results[self.server_cell['uuid']] == 'ok':
                 break
             threading.Event().wait(0.05)
-        self.assertEqual('ok', results[self.cell1['uuid']])
+        self.assertEqual('ok', results[self.server_cell['uuid']])
+
+    def test_sqlite_files_are_called_in_the_callers_thread(self):
+        here = threading.current_thread()
+        seen = {}
+
+        def fn(cctx):
+            seen[cctx.cell_mapping['uuid']] = threading.current_thread()
+            return cctx.cell_mapping['name']
+        results = cells.scatter_gather(
+            self.ctx, [self.cell1, self.server_cell, self.cell2], fn,
+            timeout=30)
+        self.assertEqual({self.cell1['uuid']: 'cell1',
+                          self.cell2['uuid']: 'cell2',
+                          self.server_cell['uuid']: 'server-cell'}, results)
+        self.assertIs(here, seen[self.cell1['uuid']])
+        self.assertIs(here, seen[self.cell2['uuid']])
+        self.assertIsNot(here, seen[self.server_cell['uuid']])
+        self.assertTrue(seen[self.server_cell['uuid']].daemon)
+        with cells.target_cell(self.ctx, self.cell1) as cctx:
+            self.assertTrue(cells.in_caller_thread(cctx))
+        with cells.target_cell(self.ctx, self.server_cell) as cctx:
+            self.assertFalse(cells.in_caller_thread(cctx))
+        memory = dict(self.cell1, database_connection='sqlite://')
+        with cells.target_cell(self.ctx, memory) as cctx:
+            self.assertFalse(cells.in_caller_thread(cctx))
+
+    def test_local_files_are_read_while_a_server_cell_hangs(self):
+        # The server cell's call is handed to the pool first; the files
+        # are read meanwhile, and the whole stays within the timeout.
+        fn, release, started, calls = self._hang(self.server_cell['uuid'])
+        results = cells.scatter_gather(
+            self.ctx, [self.cell1, self.server_cell, self.cell2], fn,
+            timeout=0.5)
+        self.assertTrue(started.is_set())
+        self.assertEqual({self.cell1['uuid']: 'cell1',
+                          self.cell2['uuid']: 'cell2',
+                          self.server_cell['uuid']: cells.DID_NOT_RESPOND},
+                         results)
+        self.assertEqual(3, len(calls))
 
     def test_bad_url_is_a_failure_without_the_url(self):
         bad = dict(self.cell1, uuid='c0ffee00-0000-0000-0000-000000000001',
