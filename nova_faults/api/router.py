@@ -18,6 +18,10 @@ in ``req.urlvars``) and returning a ``webob.Response``. An unknown path is
 a 404 ``itemNotFound``; a known path with another method a 405
 ``badMethod`` whose ``Allow`` header comes from the table.
 
+The table is matched by a ``routes.Mapper``, as in placement's
+``handler.py``: built once per application, each template connected once
+per method and once more for any other method (the 405).
+
 As in Nova, every route is also served behind a project id
 (``/v2.1/{project_id}/servers``); that project id must be the token's.
 """
@@ -25,6 +29,7 @@ As in Nova, every route is also served behind a project id
 import logging
 import re
 
+import routes
 import webob.dec
 import webob.exc
 
@@ -63,44 +68,136 @@ ROUTES = {
 # NOTE: Nova's project id token: hex and dashes only, which keeps
 # "/servers/..." from ever being read as a project id.
 _PROJECT_ID_RE = re.compile(r'^[0-9a-f-]+$')
+# A "{name}" variable of a template (the OpenAPI document reads it too).
 _VAR_RE = re.compile(r'\{([a-zA-Z_][a-zA-Z0-9_]*)\}')
 
+# The key each connected route adds to a match beside its template's
+# variables (and "action", the handler): the template it was connected
+# for. Neither reaches req.urlvars.
+_ROUTE_KEY = '_route'
+_RESERVED = frozenset(['action', _ROUTE_KEY])
 
-class _Route:
+# NOTE: a variable is one whole segment, matched greedily: with routes'
+# own "[^/]+?" the "$" ending its regular expression would stop before a
+# final newline ("/servers/abc%0A" would be server "abc"). A template
+# ending in a literal keeps that quirk of "$", as in Nova: "/servers%0A"
+# is "/servers".
+_SEGMENT = '[^/]+'
+
+# The environ find() matches with: a method no route has, so that each
+# template's route for any method answers. (Without an environ, routes
+# would look for one it keeps per thread.)
+_NO_METHOD = {'REQUEST_METHOD': ''}
+
+
+class Route:
+    """One path template of the table: its handlers and what it allows."""
+
     def __init__(self, template, methods):
         self.template = template
         self.methods = dict(methods)
-        pattern = ''
-        position = 0
-        for match in _VAR_RE.finditer(template):
-            pattern += re.escape(template[position:match.start()])
-            pattern += '(?P<%s>[^/]+)' % match.group(1)
-            position = match.end()
-        pattern += re.escape(template[position:])
-        self.regex = re.compile('^%s$' % pattern)
-        # Literal routes win over variables: /servers/detail is not
-        # /servers/{server_id}.
-        self.literal_weight = len(_VAR_RE.sub('', template))
-
-    @property
-    def allow(self):
-        return ', '.join(sorted(self.methods))
+        self.allow = ', '.join(sorted(self.methods))
+        self.variables = _variables(template)
 
 
-def compile_routes(routes):
-    """Turn a ``{template: {method: handler}}`` dict into matchers."""
-    compiled = [_Route(template, methods)
-                for template, methods in routes.items()]
-    compiled.sort(key=lambda route: -route.literal_weight)
-    return compiled
+def _variables(template):
+    """The names of the ``{name}`` segments of ``template``.
+
+    ValueError for a segment neither literal nor ``{name}`` (routes would
+    read ``:name``, ``*name`` or ``{name:regex}`` in it as variables) and
+    for a variable named like a key the router adds to a match.
+    """
+    if not template.startswith('/'):
+        raise ValueError('Route template %r does not start with "/"'
+                         % template)
+    names = []
+    for segment in template.split('/'):
+        variable = _VAR_RE.fullmatch(segment)
+        if variable and variable.group(1) in _RESERVED:
+            raise ValueError('Route template %r: variable %r is reserved'
+                             % (template, segment))
+        if variable:
+            names.append(variable.group(1))
+        elif any(char in segment for char in '{}:*'):
+            raise ValueError('Route template %r: segment %r is neither '
+                             'literal nor a variable' % (template, segment))
+    return tuple(names)
 
 
-def _match(compiled, path):
-    for route in compiled:
-        found = route.regex.match(path)
-        if found:
-            return route, found.groupdict()
-    return None, None
+def _literal_weight(route):
+    """How much of the template is literal: its variables aside."""
+    return len(route.template) - sum(len(name) + 2
+                                     for name in route.variables)
+
+
+def make_map(table_routes):
+    """A ``routes.Mapper`` matching ``table_routes`` (:class:`Route`).
+
+    Each template is connected once per method it has a handler for,
+    then once for any method, without a handler: that match is a 405.
+    """
+    # NOTE: not registered as the thread's routes configuration, which
+    # is Nova's own mapper where the filter runs inside Nova.
+    mapper = routes.Mapper(register=False)
+    # Literal routes win over variables: /servers/detail is not
+    # /servers/{server_id}. (routes itself tries the routes of the
+    # longest literal prefix first; this order decides among the rest.)
+    for route in sorted(table_routes, key=_literal_weight, reverse=True):
+        requirements = dict.fromkeys(route.variables, _SEGMENT)
+        for method, handler in sorted(route.methods.items()):
+            # A method whose handler is None (Nova's, in the filter)
+            # falls to the 405 below.
+            if handler is not None:
+                mapper.connect(route.template, action=handler,
+                               conditions=dict(method=[method]),
+                               requirements=requirements,
+                               **{_ROUTE_KEY: route.template})
+        mapper.connect(route.template, requirements=requirements,
+                       **{_ROUTE_KEY: route.template})
+    # Compiled now rather than on the first request.
+    mapper.create_regs()
+    return mapper
+
+
+class RouteTable:
+    """A ``{template: {METHOD: handler}}`` table, matched by routes."""
+
+    def __init__(self, table):
+        self.routes = {template: Route(template, methods)
+                       for template, methods in table.items()}
+        self.mapper = make_map(self.routes.values())
+
+    def match(self, path, environ):
+        """``(route, handler, urlvars, url_project_id)`` for ``path``.
+
+        All None when no template matches; ``handler`` None when the
+        template has none for ``environ``'s method. The project ID in the
+        path is optional, as in Nova.
+        """
+        if len(path) > 1 and path.endswith('/'):
+            path = path[:-1]
+        found = self.mapper.match(path or '/', environ=environ)
+        if found is not None:
+            return self._answer(found, None)
+        # NOTE: empty segments before the project id are skipped, as
+        # they always were here ("//{project_id}/servers"; Nova: 404).
+        head, _sep, rest = path.lstrip('/').partition('/')
+        if head and _PROJECT_ID_RE.match(head):
+            found = self.mapper.match('/' + rest, environ=environ)
+            if found is not None:
+                return self._answer(found, head)
+        return None, None, None, None
+
+    def _answer(self, found, url_project_id):
+        route = self.routes[found.pop(_ROUTE_KEY)]
+        handler = found.pop('action', None)
+        return route, handler, found, url_project_id
+
+    def find(self, path):
+        """(route, urlvars, url_project_id) for ``path`` or Nones."""
+        route, _handler, urlvars, url_project_id = self.match(
+            path, _NO_METHOD)
+        return route, urlvars, url_project_id
 
 
 class APIRouter:
@@ -112,8 +209,7 @@ class APIRouter:
 
     def __init__(self, conf, routes=None):
         self.conf = conf
-        table = dict(ROUTES if routes is None else routes)
-        self.routes = compile_routes(table)
+        self.table = RouteTable(ROUTES if routes is None else routes)
         init_application(conf)
 
     def find(self, path):
@@ -122,26 +218,16 @@ class APIRouter:
         The project ID in the path is optional, as in Nova; the Nova
         filter uses this to tell our routes from Nova's.
         """
-        if len(path) > 1 and path.endswith('/'):
-            path = path[:-1]
-        route, urlvars = _match(self.routes, path or '/')
-        if route is not None:
-            return route, urlvars, None
-        head, _sep, rest = path.lstrip('/').partition('/')
-        if head and _PROJECT_ID_RE.match(head):
-            route, urlvars = _match(self.routes, '/' + rest)
-            if route is not None:
-                return route, urlvars, head
-        return None, None, None
+        return self.table.find(path)
 
     def dispatch(self, req):
         path = wsgi_util.path_info(req)
         # NOTE: a path that is not UTF-8 names nothing we serve: 404.
-        route, urlvars, url_project_id = (
-            self.find(path) if path is not None else (None, None, None))
+        route, handler, urlvars, url_project_id = (
+            self.table.match(path, req.environ) if path is not None
+            else (None, None, None, None))
         if route is None:
             raise webob.exc.HTTPNotFound()
-        handler = route.methods.get(req.method)
         if handler is None:
             # NOTE: Nova answers a wrong method on a known path with 404;
             # we follow placement and the HTTP spec: 405 with Allow.
@@ -230,9 +316,9 @@ def init_application(conf):
 def app_factory(global_conf, **local_conf):
     """paste.app_factory for the compute API."""
     conf = deploy.get_conf(global_conf)
-    routes = dict(ROUTES)
-    routes.update(deploy.get_extra_routes(global_conf))
-    return APIRouter(conf, routes)
+    table = dict(ROUTES)
+    table.update(deploy.get_extra_routes(global_conf))
+    return APIRouter(conf, table)
 
 
 def versions_app_factory(global_conf, document='root', **local_conf):
