@@ -153,3 +153,27 @@ class TestValidateBody(testtools.TestCase):
 
     def test_empty_body_is_none(self):
         self.assertIsNone(validation.get_body(_req(body=b'')))
+
+
+class TestValidators(testtools.TestCase):
+
+    def test_one_validator_per_schema(self):
+        first = validation._validator(QUERY)
+        self.assertIs(first, validation._validator(QUERY))
+        other = dict(QUERY)
+        self.assertIsNot(first, validation._validator(other))
+        self.assertIs(first, validation._validator(QUERY))
+
+    def test_schemas_made_per_call_keep_their_own_rules(self):
+        # More schemas than the cache holds, each with its own bound.
+        for maximum in range(1, 400):
+            schema = {'type': 'object', 'properties': {
+                'limit': validation.single_param(
+                    {'type': 'string', 'maximum': maximum})}}
+            validation.validate_query(
+                _req('limit=%d' % maximum), schema)
+            self.assertRaises(exception.ValidationError,
+                              validation.validate_query,
+                              _req('limit=%d' % (maximum + 1)), schema)
+        self.assertLessEqual(len(validation._VALIDATORS),
+                             validation._MAX_VALIDATORS)
