@@ -50,7 +50,9 @@ opts = [
              'also get it as their connect and read timeout, PostgreSQL '
              'connections as their connect timeout (at least 2 seconds), '
              'so a server that accepts connections and never answers does '
-             'not hold API threads.'),
+             'not hold API threads. A cell on a SQLite file is read in the '
+             'request\'s thread, without this bound (a file has no server '
+             'to stop answering).'),
     cfg.IntOpt(
         'max_concurrent_per_cell',
         default=8,
