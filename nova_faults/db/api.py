@@ -58,6 +58,8 @@ API_SQLITE_NAME = 'nova_faults_api.sqlite'
 
 _LOCK = threading.Lock()
 _FACTORIES = {}
+# (url, option values) -> the factory of _FACTORIES they give.
+_BY_VALUES = {}
 
 
 def api_connection_url(conf):
@@ -74,9 +76,23 @@ def api_connection_url(conf):
 
 def sqlite_url(conf, filename):
     """A SQLite URL for ``filename`` under ``state_path`` (created)."""
-    path = os.path.abspath(os.path.expanduser(conf.state_path))
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return 'sqlite:///' + os.path.join(path, filename)
+    state_path = conf.state_path
+    if not os.path.isabs(state_path):
+        # A relative path (or "~") names another directory after a chdir.
+        state_path = os.path.abspath(os.path.expanduser(state_path))
+    path, url = _sqlite_url(state_path, filename)
+    if not os.path.isdir(path):
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    return url
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_url(state_path, filename):
+    # NOTE: asked on every request on the embedded default (the API
+    # database's URL); the path is worked out once, the directory looked
+    # at each time.
+    path = os.path.abspath(os.path.expanduser(state_path))
+    return path, 'sqlite:///' + os.path.join(path, filename)
 
 
 def _engine_options(conf):
@@ -251,6 +267,17 @@ def _charset_parameter(url):
     return 'charset=utf8mb4'
 
 
+def _option_values(conf):
+    """The values :func:`_options_key` depends on, read as they are now."""
+    if conf is None:
+        return None
+    group = conf.api_database
+    api = getattr(conf, 'api', None)
+    return (group.sqlite_synchronous, group.connection_recycle_time,
+            group.max_pool_size, group.max_overflow, group.pool_timeout,
+            group.connection_debug, getattr(api, 'cell_timeout', None))
+
+
 def get_context_manager(conf, url):
     """The enginefacade transaction context for database ``url``.
 
@@ -258,11 +285,16 @@ def get_context_manager(conf, url):
     and cached; safe to call from any thread. ``conf`` gives the engine
     options (``[api_database]`` pool settings); None means their defaults.
     SQLite files get a pool too (see :func:`_pool_sqlite_file`).
+
+    NOTE: asked twice per request (the API database and the cell's); the
+    options are read each time, so a changed option is seen at once, and
+    the engine options and key are worked out once per set of values.
     """
-    options, pool, key = _options_key(conf, url)
-    factory = _FACTORIES.get(key)
+    values = (url, _option_values(conf))
+    factory = _BY_VALUES.get(values)
     if factory is not None:
         return factory
+    options, pool, key = _options_key(conf, url)
     with _LOCK:
         factory = _FACTORIES.get(key)
         if factory is None:
@@ -273,6 +305,7 @@ def get_context_manager(conf, url):
                     lambda engine: _pool_sqlite_file(engine, **pool))
             factory.nova_faults_url = url
             _FACTORIES[key] = factory
+        _BY_VALUES[values] = factory
     return factory
 
 
@@ -293,6 +326,9 @@ def dispose(url=None):
     forget the engines; used before dropping a database and in tests.
     """
     with _LOCK:
+        for values in list(_BY_VALUES):
+            if url is None or values[0] == url:
+                del _BY_VALUES[values]
         for key in list(_FACTORIES):
             if url is None or key[0] == url:
                 factory = _FACTORIES.pop(key)

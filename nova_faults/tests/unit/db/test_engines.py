@@ -60,6 +60,53 @@ class EnginesTestCase(testtools.TestCase):
         self.assertEqual('mysql+pymysql://a@b/c',
                          db_api.api_connection_url(self.conf))
 
+    def test_changed_options_are_seen_at_once(self):
+        url = 'sqlite:///%s/a.sqlite' % self.tmp
+        self.addCleanup(db_api.dispose, url)
+        first = db_api.get_context_manager(self.conf, url)
+        self.assertIs(first, db_api.get_context_manager(self.conf, url))
+        for group, name, value in (('api_database', 'max_pool_size', 3),
+                                   ('api_database', 'sqlite_synchronous',
+                                    False),
+                                   ('api_database', 'connection_debug', 50),
+                                   ('api', 'cell_timeout', 7)):
+            self.conf.set_override(name, value, group=group)
+            changed = db_api.get_context_manager(self.conf, url)
+            options, _pool, key = db_api._options_key(self.conf, url)
+            self.assertIs(db_api._FACTORIES[key], changed)
+            self.conf.clear_override(name, group=group)
+            self.assertIs(first, db_api.get_context_manager(self.conf, url))
+        # cell_timeout reaches a server's engine as its driver timeouts.
+        mysql = 'mysql+pymysql://u@127.0.0.1:1/nf_unused'
+        self.addCleanup(db_api.dispose, mysql)
+        before = db_api.get_context_manager(self.conf, mysql)
+        self.conf.set_override('cell_timeout', 9, group='api')
+        after = db_api.get_context_manager(self.conf, mysql)
+        self.assertIsNot(before, after)
+        self.assertIn('read_timeout=9',
+                      str(db_api.get_engine(after).url))
+
+    def test_state_path_is_created_again(self):
+        url = db_api.api_connection_url(self.conf)
+        state = os.path.join(self.tmp, 'state')
+        os.rmdir(state)
+        self.assertEqual(url, db_api.api_connection_url(self.conf))
+        self.assertTrue(os.path.isdir(state))
+
+    def test_relative_state_path_follows_the_working_directory(self):
+        self.conf.set_override('state_path', 'rel')
+        here = os.getcwd()
+        self.addCleanup(os.chdir, here)
+        for name in ('one', 'two'):
+            os.makedirs(os.path.join(self.tmp, name))
+            os.chdir(os.path.join(self.tmp, name))
+            self.assertEqual(
+                'sqlite:///' + os.path.join(self.tmp, name, 'rel',
+                                            db_api.API_SQLITE_NAME),
+                db_api.api_connection_url(self.conf))
+            self.assertTrue(os.path.isdir(os.path.join(self.tmp, name,
+                                                       'rel')))
+
     def test_mask_url(self):
         self.assertEqual('mysql+pymysql://nova:***@db/nova',
                          db_api.mask_url('mysql+pymysql://nova:pw@db/nova'))
