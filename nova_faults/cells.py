@@ -309,8 +309,9 @@ class _Slots:
 def in_caller_thread(cctx):
     """Whether a cell's calls run in the caller's thread: a SQLite file.
 
-    NOTE: Nova calls a cell's database in the request's thread, with no
-    bound. Here a cell on a database server is called in a pool thread,
+    NOTE: Nova reads one server's cell in the request's thread, with no
+    bound (and fans out to every cell on a pool, within 60 seconds). Here
+    a cell on a database server is always called in a pool thread,
     so that a server that stops answering costs at most ``[api]
     cell_timeout``. A local SQLite file has no such server: its reads
     wait for nothing (the file is in WAL mode, readers do not wait for a
