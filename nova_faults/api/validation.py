@@ -173,7 +173,8 @@ def multi_params(schema):
 
 
 # id(schema) -> (schema, its validator). Schemas are module constants; a
-# validator holds no state between validations.
+# validator holds no state between validations. The entry holds the
+# schema, so its id names no other schema while it is kept.
 _VALIDATORS = {}
 _MAX_VALIDATORS = 256
 
@@ -181,7 +182,7 @@ _MAX_VALIDATORS = 256
 def _validator(schema):
     """The validator of ``schema``, made once (it cost 5 us a request)."""
     entry = _VALIDATORS.get(id(schema))
-    if entry is not None and entry[0] is schema:
+    if entry is not None:
         return entry[1]
     validator = _Validator(schema, format_checker=FORMAT_CHECKER)
     if len(_VALIDATORS) >= _MAX_VALIDATORS:
