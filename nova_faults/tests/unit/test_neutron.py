@@ -16,6 +16,7 @@ import time
 import uuid
 
 import fixtures
+from hypothesis import assume
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -185,10 +186,16 @@ class SecurityGroupNamesTest(testtools.TestCase):
 
 
 class OverlappedCallsTest(testtools.TestCase):
-    """The groups asked for while the ports are, from remembered ids."""
+    """The groups asked for while the ports are, from remembered ids.
+
+    Neutron is taken as slow whatever its pace (the choice itself is
+    :class:`PaceTest`'s), so the calls overlap whenever they can.
+    """
 
     def setUp(self):
         super().setUp()
+        self.useFixture(fixtures.MockPatchObject(neutron, 'OVERLAP_ABOVE',
+                                                 -1))
         self.neutron = self.useFixture(fake_neutron.FakeNeutron())
         self.conf = _conf(self.neutron.endpoint)
         neutron.reset()
@@ -313,3 +320,55 @@ class OverlappedCallsTest(testtools.TestCase):
             self.assertEqual(3 * len(rounds), asked)
         finally:
             fake.cleanUp()
+
+
+class PaceTest(testtools.TestCase):
+    """Overlap only while Neutron is slow to answer."""
+
+    def setUp(self):
+        super().setUp()
+        self.neutron = self.useFixture(fake_neutron.FakeNeutron())
+        self.conf = _conf(self.neutron.endpoint)
+        neutron.reset()
+        self.addCleanup(neutron.reset)
+        self.ctx = nf_context.RequestContext(user_id='u', project_id='p')
+        web = self.neutron.add_security_group('web')
+        self.server = str(uuid.uuid4())
+        self.neutron.add_port(self.server, [web])
+        self.submit = self.useFixture(fixtures.MockPatchObject(
+            neutron._GUESSES, 'submit',
+            wraps=neutron._GUESSES.submit)).mock
+
+    def names(self):
+        return neutron.security_group_names(self.conf, self.ctx,
+                                            [self.server])
+
+    def test_fast_neutron_is_asked_one_call_after_the_other(self):
+        for _ in range(3):
+            self.assertEqual({self.server: [{'name': 'web'}]}, self.names())
+            # As fast as a call can be: no round trip to save.
+            neutron._pace.clear()
+        self.submit.assert_not_called()
+        self.assertEqual(3, len(self.neutron.requests_for('security-groups')))
+
+    def test_slow_neutron_gets_both_calls_at_once(self):
+        # A ports call of 10 ms or more: the next known server's groups
+        # are asked for beside its ports (the first, unknown, after).
+        self.neutron.set_delay(0.01, collection='ports')
+        self.assertEqual({self.server: [{'name': 'web'}]}, self.names())
+        self.submit.assert_not_called()
+        self.assertTrue(neutron._pace.slow())
+        self.assertEqual({self.server: [{'name': 'web'}]}, self.names())
+        self.assertEqual(1, self.submit.call_count)
+
+    @given(st.lists(st.floats(0, 0.1), max_size=40), st.floats(0, 0.1))
+    def test_follows_the_last_calls(self, history, latest):
+        pace = neutron._Pace()
+        for seconds in history:
+            pace.observe(seconds)
+        # Whatever came before, a run of calls of one speed decides.
+        for _ in range(60):
+            pace.observe(latest)
+        self.assertAlmostEqual(latest, pace.seconds, delta=1e-7)
+        assume(abs(latest - neutron.OVERLAP_ABOVE) > 1e-6)
+        self.assertEqual(latest > neutron.OVERLAP_ABOVE, pace.slow())
