@@ -35,11 +35,15 @@ percent-encoded, and a path starting with ``//`` is a path (cheroot took
 for what it does not serve.
 
 An answer of known length leaves in one write, its head with the first
-chunk of its body (:meth:`HTTPRequest.send_headers`).
+chunk of its body (:meth:`HTTPRequest.send_headers`). A worker that has
+answered on a kept-alive connection waits a moment for that client's
+next request before handing the connection back to cheroot's selector
+(:meth:`HTTPConnection.communicate`).
 """
 
 import logging
 import re
+import select
 import urllib.parse
 
 from cheroot import errors as cheroot_errors
@@ -56,6 +60,10 @@ LOG = logging.getLogger(__name__)
 # and headers together may hold 64 KiB (Nova's eventlet server allows
 # 16 KiB per header line; a Fernet token is a few hundred bytes).
 MAX_REQUEST_HEADER_SIZE = 64 * 1024
+
+# Seconds a worker waits for the next request on the connection it has
+# just answered (see HTTPConnection.communicate).
+KEEPALIVE_LINGER = 0.002
 
 # RFC 9110 token characters (a method).
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -278,6 +286,39 @@ def _printable(request):
 
 class HTTPConnection(cheroot_server.HTTPConnection):
     RequestHandlerClass = HTTPRequest
+
+    def communicate(self):
+        """Answer requests while the client sends them back to back.
+
+        cheroot answers one request, then hands a kept-alive connection
+        back to its selector thread, which wakes a worker through a queue
+        when the next request arrives: two thread wake-ups per request,
+        about 0.15 ms of a small request's 0.4 ms over 127.0.0.1 here.
+        A client sending its requests one after the other (a script, an
+        SDK listing each server's actions, a proxy's kept-alive
+        connection) usually sends the next one at once, so the worker
+        that answered waits up to :data:`KEEPALIVE_LINGER` for it. It
+        does not wait while connections are queued for a worker, when no
+        other worker is idle, or once the server is stopping, so no
+        client waits for another's pause.
+        """
+        keep_open = super().communicate()
+        while keep_open and self._next_request_soon():
+            keep_open = super().communicate()
+        return keep_open
+
+    def _next_request_soon(self):
+        if self.rfile.has_data():
+            return True      # pipelined: already read
+        workers = self.server.requests
+        if not self.server.ready or workers.qsize or not workers.idle:
+            return False
+        try:
+            readable, _, _ = select.select([self.socket], [], [],
+                                           KEEPALIVE_LINGER)
+        except (OSError, ValueError):
+            return False     # closed: cheroot's next read says so
+        return bool(readable)
 
 
 class Server(cheroot_wsgi.Server):
