@@ -12,7 +12,11 @@
 
 """The Neutron client: Nova's bindings of servers to groups, over HTTP."""
 
+import re
+import socket
+import threading
 import time
+from unittest import mock
 import uuid
 
 import fixtures
@@ -96,6 +100,157 @@ class EnvironmentSettingsTest(testtools.TestCase):
         for scheme in ('http://', 'https://'):
             self.assertIsInstance(session.get_adapter(scheme + 'neutron/'),
                                   ks_session.TCPKeepAliveAdapter)
+
+
+class _Capture:
+    """A raw HTTP server on 127.0.0.1 keeping the bytes of each request.
+
+    It answers ``answer`` (bytes) to each request head it reads, on
+    kept-alive connections.
+    """
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.received = []
+        self.listener = socket.create_server(('127.0.0.1', 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._connection, args=(conn,),
+                             daemon=True).start()
+
+    def _connection(self, conn):
+        with conn, conn.makefile('rb') as reader:
+            while True:
+                head = b''
+                while not head.endswith(b'\r\n\r\n'):
+                    line = reader.readline()
+                    if not line:
+                        return
+                    head += line
+                length = re.search(rb'(?i)\r\ncontent-length: (\d+)', head)
+                body = reader.read(int(length.group(1))) if length else b''
+                self.received.append(head + body)
+                conn.sendall(self.answer)
+
+    def close(self):
+        self.listener.close()
+
+
+_ANSWERS = [
+    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n'
+    b'Content-Length: 13\r\n\r\n{"ports": []}',
+    b'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n'
+    b'Set-Cookie: lb=backend-2; Path=/\r\n\r\n{}',
+    b'HTTP/1.1 301 Moved\r\nLocation: /v2.0/elsewhere\r\n'
+    b'Content-Length: 0\r\n\r\n',
+    b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'
+    b'3\r\nabc\r\n0\r\n\r\n',
+]
+_TEXT = st.text(st.characters(codec='utf-8', exclude_categories=('Cs',)),
+                max_size=8)
+
+
+class PlainRequestTest(testtools.TestCase):
+    """keystoneauth1's requests, sent as requests' own session sends them.
+
+    :meth:`neutron._HTTPSession.request` skips requests' merging for the
+    calls keystoneauth1 makes; the oracle is a plain ``requests.Session``:
+    the same bytes reach the server, the same response comes back, and a
+    cookie the server sets is sent back on the next request.
+    """
+
+    def _exchange(self, session, server, calls):
+        answers = []
+        for call in calls:
+            response = session.request(
+                call['method'],
+                'http://127.0.0.1:%d%s' % (server.port, call['path']),
+                params=call['params'], headers=call['headers'],
+                json=call['json'], allow_redirects=False, timeout=10,
+                stream=call['stream'])
+            answers.append((response.status_code, dict(response.headers),
+                            response.content, response.url,
+                            response.history, response.encoding,
+                            response.elapsed.total_seconds() >= 0))
+        return answers
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.fixed_dictionaries({
+        'method': st.sampled_from(['GET', 'get', 'POST', 'DELETE']),
+        'path': st.sampled_from(['/', '/v2.0/ports', '/v2.0/a%20b?x=1']),
+        'params': st.one_of(
+            st.none(),
+            st.dictionaries(_TEXT, st.one_of(_TEXT, st.lists(_TEXT,
+                                                             max_size=3)),
+                            max_size=3)),
+        'headers': st.one_of(st.none(), st.dictionaries(
+            st.sampled_from(['X-Auth-Token', 'Accept', 'User-Agent',
+                             'X-OpenStack-Request-ID']),
+            st.one_of(st.none(), st.text(
+                st.characters(min_codepoint=32, max_codepoint=126),
+                max_size=10)), max_size=3)),
+        'json': st.one_of(st.none(), st.dictionaries(_TEXT, _TEXT,
+                                                     max_size=2)),
+        'stream': st.sampled_from([None, False, True]),
+    }), min_size=1, max_size=3), st.sampled_from(_ANSWERS))
+    def test_same_requests_and_responses_as_requests(self, calls, answer):
+        server = _Capture(answer)
+        results = []
+        try:
+            for session in (neutron._HTTPSession(), requests.Session()):
+                with session:
+                    answers = self._exchange(session, server, calls)
+                    results.append((server.received[-len(calls):], answers,
+                                    sorted(session.cookies.items())))
+        finally:
+            server.close()
+        self.assertEqual(results[1], results[0])
+
+    def test_netrc_and_proxy_of_the_environment(self):
+        server = _Capture(_ANSWERS[0])
+        self.addCleanup(server.close)
+        netrc = self.useFixture(fixtures.TempDir()).join('netrc')
+        with open(netrc, 'w') as stream:
+            stream.write('machine neutron.example.org login n password pw\n')
+        self.useFixture(fixtures.EnvironmentVariable('NETRC', netrc))
+        proxy = 'http://127.0.0.1:%d' % server.port
+        self.useFixture(fixtures.EnvironmentVariable('HTTP_PROXY', proxy))
+        for name in ('http_proxy', 'NO_PROXY', 'no_proxy'):
+            self.useFixture(fixtures.EnvironmentVariable(name))
+        for session in (neutron._HTTPSession(), requests.Session()):
+            self.addCleanup(session.close)
+            session.request('GET', 'http://neutron.example.org/v2.0/ports',
+                            allow_redirects=False, timeout=10)
+        ours, theirs = server.received
+        self.assertEqual(theirs, ours)
+        # Through the proxy (absolute form), with the .netrc credentials.
+        self.assertTrue(ours.startswith(
+            b'GET http://neutron.example.org/v2.0/ports HTTP/1.1'), ours)
+        self.assertIn(b'Authorization: Basic ', ours)
+
+    def test_plain_requests_skip_the_session_merging(self):
+        server = _Capture(_ANSWERS[0])
+        self.addCleanup(server.close)
+        session = neutron._HTTPSession()
+        self.addCleanup(session.close)
+        url = 'http://127.0.0.1:%d/' % server.port
+        with mock.patch.object(requests.Session, 'prepare_request',
+                               wraps=session.prepare_request) as merge:
+            session.request('GET', url, allow_redirects=False)
+            merge.assert_not_called()
+            # What keystoneauth1 never sends takes requests' own path.
+            session.request('GET', url, allow_redirects=True)
+            session.request('GET', url, allow_redirects=False,
+                            cookies={'a': 'b'})
+            self.assertEqual(2, merge.call_count)
 
 
 class SecurityGroupNamesTest(testtools.TestCase):
