@@ -18,6 +18,8 @@ instance; None until it is scheduled) and ``host_mappings`` (the cell
 of each compute host). Every function uses ``context.api_db``.
 """
 
+import functools
+
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
@@ -167,13 +169,22 @@ def host_mapping_get_all(ctx, cell_uuid=None):
     Host mappings (of one cell when ``cell_uuid`` is given), each with
     ``cell_uuid``.
     """
+    params = {} if cell_uuid is None else {'cell_uuid': cell_uuid}
+    stmt = _host_mappings_stmt(cell_uuid is not None)
+    with db_api.reader(db_api.api_db(ctx), ctx) as conn:
+        return utils.rows(conn, stmt, params)
+
+
+# NOTE: built once per shape, its values bound (read on every os-services
+# request; building it costs more than running it on SQLite).
+@functools.lru_cache(maxsize=None)
+def _host_mappings_stmt(one_cell):
     stmt = (sa.select(_HMAPS, _CELLS.c.uuid.label('cell_uuid'))
             .select_from(_HMAPS.join(_CELLS, _HMAPS.c.cell_id == _CELLS.c.id))
             .order_by(_HMAPS.c.id))
-    if cell_uuid is not None:
-        stmt = stmt.where(_CELLS.c.uuid == cell_uuid)
-    with db_api.reader(db_api.api_db(ctx), ctx) as conn:
-        return utils.rows(conn, stmt)
+    if one_cell:
+        stmt = stmt.where(_CELLS.c.uuid == sa.bindparam('cell_uuid'))
+    return stmt
 
 
 def host_mapping_create(ctx, host, cell_uuid):

@@ -17,6 +17,8 @@ Services heartbeat through :mod:`nova_faults.servicegroup`; the
 reads the nova-compute service of each host for ``host_status``.
 """
 
+import functools
+
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -31,22 +33,40 @@ _INSTANCES = models.Instance.__table__
 _SERVICES = models.Service.__table__
 
 
+# NOTE: os-services reads the services of every cell on every request:
+# the statement is built once per shape (which filters, read_deleted),
+# its values bound, as building a select and its cache key costs more
+# than running it on SQLite (about 0.09 ms a cell).
+@functools.lru_cache(maxsize=None)
+def _service_list_stmt(read_deleted, disabled, host, binary):
+    stmt = sa.select(_SERVICES).order_by(_SERVICES.c.id)
+    deleted = utils.deleted_clause(_SERVICES, read_deleted)
+    if deleted is not None:
+        stmt = stmt.where(deleted)
+    for given, column in ((disabled, 'disabled'), (host, 'host'),
+                          (binary, 'binary')):
+        if given:
+            stmt = stmt.where(_SERVICES.c[column] == sa.bindparam(column))
+    return stmt
+
+
 def service_get_all(ctx, disabled=None, host=None, binary=None):
     """Services of this cell.
 
     Services of this cell (read_deleted from the context), ordered by
     id; optional exact filters.
     """
-    stmt = utils.where_deleted(
-        sa.select(_SERVICES).order_by(_SERVICES.c.id), _SERVICES, ctx)
+    params = {}
     if disabled is not None:
-        stmt = stmt.where(_SERVICES.c.disabled == bool(disabled))
+        params['disabled'] = bool(disabled)
     if host is not None:
-        stmt = stmt.where(_SERVICES.c.host == host)
+        params['host'] = host
     if binary is not None:
-        stmt = stmt.where(_SERVICES.c.binary == binary)
+        params['binary'] = binary
+    stmt = _service_list_stmt(ctx.read_deleted, 'disabled' in params,
+                              'host' in params, 'binary' in params)
     with db_api.reader(db_api.cell_db(ctx), ctx) as conn:
-        return utils.rows(conn, stmt)
+        return utils.rows(conn, stmt, params)
 
 
 def service_get(ctx, service_id):

@@ -425,12 +425,52 @@ class ServicesTestMixin:
             self.ctx, s1['id'], {'disabled': True})
         self.assertEqual(2, row['report_count'])
 
+    def test_list_filters(self):
+        # Every shape of the (cached) statement against the rows
+        # themselves: each filter, each read_deleted, and combinations.
+        d = self.deployment
+        for host, binary, disabled in (('c1', 'nova-compute', False),
+                                       ('c2', 'nova-compute', True),
+                                       ('c1', 'nova-conductor', True),
+                                       ('c3', 'nova-scheduler', False)):
+            d.create_service(host=host, binary=binary, disabled=disabled)
+        gone = d.create_service(host='c4', binary='nova-compute')
+        db_services.service_destroy(self.ctx, gone['id'])
+        every = db_services.service_get_all(
+            d.admin_context(cell=0, read_deleted='yes'))
+        self.assertEqual(5, len(every))
+        keep = {'no': lambda row: not row['deleted'],
+                'only': lambda row: bool(row['deleted']),
+                'yes': lambda row: True}
+        for read_deleted, kept in keep.items():
+            ctx = d.admin_context(cell=0, read_deleted=read_deleted)
+            for disabled in (None, True, False):
+                for host in (None, 'c1', 'c4', 'c9'):
+                    for binary in (None, 'nova-compute', 'nova-conductor'):
+                        expected = [
+                            row['id'] for row in every if kept(row) and
+                            disabled in (None, row['disabled']) and
+                            host in (None, row['host']) and
+                            binary in (None, row['binary'])]
+                        found = db_services.service_get_all(
+                            ctx, disabled=disabled, host=host,
+                            binary=binary)
+                        self.assertEqual(
+                            expected, [row['id'] for row in found],
+                            (read_deleted, disabled, host, binary))
+
     def test_host_mappings(self):
         self.deployment.create_service(host='c1')
         mapping = db_mappings.host_mapping_get_by_host(self.ctx, 'c1')
         self.assertEqual('cell1', mapping['cell_mapping']['name'])
         self.assertEqual(['c1'], [m['host'] for m in
                                   db_mappings.host_mapping_get_all(self.ctx)])
+        cell = self.deployment.cells[0]['uuid']
+        self.assertEqual([('c1', cell)], [
+            (m['host'], m['cell_uuid'])
+            for m in db_mappings.host_mapping_get_all(self.ctx, cell)])
+        self.assertEqual([], db_mappings.host_mapping_get_all(
+            self.ctx, uuidutils.generate_uuid()))
         self.assertRaises(exception.HostMappingNotFound,
                           db_mappings.host_mapping_get_by_host, self.ctx, 'c9')
 
