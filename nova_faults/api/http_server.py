@@ -62,8 +62,10 @@ LOG = logging.getLogger(__name__)
 MAX_REQUEST_HEADER_SIZE = 64 * 1024
 
 # Seconds a worker waits for the next request on the connection it has
-# just answered (see HTTPConnection.communicate).
+# just answered (see HTTPConnection.communicate); not where the platform
+# has no poll().
 KEEPALIVE_LINGER = 0.002
+_POLL = getattr(select, 'poll', None)
 
 # RFC 9110 token characters (a method).
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -311,14 +313,18 @@ class HTTPConnection(cheroot_server.HTTPConnection):
         if self.rfile.has_data():
             return True      # pipelined: already read
         workers = self.server.requests
-        if not self.server.ready or workers.qsize or not workers.idle:
+        if (_POLL is None or not self.server.ready or workers.qsize or
+                not workers.idle):
             return False
+        # poll, not select: select cannot watch descriptors above 1023.
+        poller = _POLL()
         try:
-            readable, _, _ = select.select([self.socket], [], [],
-                                           KEEPALIVE_LINGER)
+            poller.register(self.socket, select.POLLIN)
+            ready = poller.poll(KEEPALIVE_LINGER * 1000)
         except (OSError, ValueError):
             return False     # closed: cheroot's next read says so
-        return bool(readable)
+        # Readable, or closed by the client (read next, as cheroot does).
+        return bool(ready)
 
 
 class Server(cheroot_wsgi.Server):

@@ -19,6 +19,8 @@ The application answers with the identity of the thread that served it.
 """
 
 import http.client
+import os
+import resource
 import threading
 import time
 
@@ -64,6 +66,22 @@ class KeepAliveTest(testtools.TestCase):
         answers = [_get(connection) for _ in range(20)]
         self.assertEqual([200] * 20, [status for status, _ in answers])
         self.assertEqual(1, len({body for _, body in answers}))
+
+    def test_connections_past_descriptor_1023_wait_too(self):
+        # select() cannot watch a descriptor above 1023; a busy server's
+        # connections get such descriptors.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < 1200:
+            wanted = 1200 if hard == resource.RLIM_INFINITY else min(
+                1200, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE,
+                            (soft, hard))
+        held = []
+        self.addCleanup(lambda: [os.close(fd) for fd in held])
+        while not held or held[-1] < 1030:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        self.test_next_request_is_answered_by_the_same_worker()
 
     def test_pipelined_requests_are_answered_in_order(self):
         port = self.serve(threads=4, linger=10)
