@@ -17,6 +17,7 @@
 
     git worktree add /tmp/before <commit>     # or: git archive | tar -x
     .tox/nova/bin/python benchmarks/nova_ab.py --trees /tmp/before,. \\
+        --labels before,after \\
         --count 150 --burst 10
 
 Each tree (a checkout of nova-faults) serves the data of
@@ -75,6 +76,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--trees', required=True,
                         help='two (or more) comma-separated checkouts')
+    parser.add_argument('--labels',
+                        help='comma-separated names of the trees in the '
+                             'output (default: their directory names)')
     parser.add_argument('--servers', type=int, default=200)
     parser.add_argument('--count', type=int, default=150,
                         help='measured calls per route and tree')
@@ -86,6 +90,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     trees = args.trees.split(',')
+    labels = (args.labels.split(',') if args.labels else
+              [os.path.basename(os.path.abspath(tree)) for tree in trees])
     wanted = args.routes.split(',') if args.routes else None
 
     world = harness.NovaWorld.get()
@@ -95,7 +101,7 @@ def main(argv=None):
     world.request_ids = world.seeder.request_ids(world.servers['error'])
 
     children = []
-    results = {'trees': trees, 'count': args.count, 'burst': args.burst,
+    results = {'trees': labels, 'count': args.count, 'burst': args.burst,
                'routes': {}, 'load_average_start': os.getloadavg()[0]}
     try:
         for tree in trees:
@@ -120,8 +126,8 @@ def main(argv=None):
         for child in children:
             child.stop()
     results['load_average_end'] = os.getloadavg()[0]
-    print('trees: %s' % ', '.join('%d %s' % (i, tree)
-                                  for i, tree in enumerate(trees)))
+    print('trees: %s' % ', '.join('%d %s' % (i, label)
+                                  for i, label in enumerate(labels)))
     if args.output:
         with open(args.output, 'w') as stream:
             json.dump(results, stream, indent=2, sort_keys=True)
