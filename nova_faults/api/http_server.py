@@ -300,9 +300,10 @@ class HTTPConnection(cheroot_server.HTTPConnection):
         SDK listing each server's actions, a proxy's kept-alive
         connection) usually sends the next one at once, so the worker
         that answered waits up to :data:`KEEPALIVE_LINGER` for it. It
-        does not wait while connections are queued for a worker, when no
-        other worker is idle, or once the server is stopping, so no
-        client waits for another's pause.
+        does not wait while connections are queued for a worker or when
+        no other worker is idle, so no client waits for another's pause.
+        A stopping server closes kept-alive connections after their
+        current request (cheroot), which ends the loop.
         """
         keep_open = super().communicate()
         while keep_open and self._next_request_soon():
@@ -313,8 +314,7 @@ class HTTPConnection(cheroot_server.HTTPConnection):
         if self.rfile.has_data():
             return True      # pipelined: already read
         workers = self.server.requests
-        if (_POLL is None or not self.server.ready or workers.qsize or
-                not workers.idle):
+        if _POLL is None or workers.qsize or not workers.idle:
             return False
         # poll, not select: select cannot watch descriptors above 1023.
         poller = _POLL()
