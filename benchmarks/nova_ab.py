@@ -37,7 +37,6 @@ import argparse
 import json
 import logging
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,24 +51,10 @@ HEADERS = {'X-Auth-Token': '%s:%s' % (harness.ADMIN, harness.PROJECT),
            'X-Roles': 'admin,member,reader'}
 
 
-class TreeChild(nova_bench.Child):
-    """The standalone server of one tree, in its own process."""
-
-    def __init__(self, tree, root, threads):
-        self.kind = 'standalone'
-        script = os.path.join(os.path.abspath(tree), 'benchmarks',
-                              'nova_bench.py')
-        self.process = subprocess.Popen(
-            [sys.executable, script, '--serve', 'standalone', '--root',
-             root, '--threads', str(threads)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline()
-        if not line.strip().isdigit():
-            self.stop()
-            raise RuntimeError('the server of %s did not start' % tree)
-        self.port = int(line)
-        self.connection = None
-        self.used = 0
+def tree_child(tree, root, threads):
+    """The standalone server of one checkout, in its own process."""
+    return nova_bench.Child('standalone', root, threads, script=os.path.join(
+        os.path.abspath(tree), 'benchmarks', 'nova_bench.py'))
 
 
 def main(argv=None):
@@ -105,7 +90,7 @@ def main(argv=None):
                'routes': {}, 'load_average_start': os.getloadavg()[0]}
     try:
         for tree in trees:
-            children.append(TreeChild(tree, world.root, args.threads))
+            children.append(tree_child(tree, world.root, args.threads))
         targets = {'%d' % i: (child, HEADERS)
                    for i, child in enumerate(children)}
         print('| route | %s | ratio |' % ' | '.join(

@@ -122,12 +122,16 @@ def _exit_at_eof():
 
 
 class Child:
-    """One server process; ``url`` once it listens."""
+    """One server process; ``url`` once it listens.
 
-    def __init__(self, kind, root, threads):
+    ``script``: the ``nova_bench.py`` to run it with (this one by
+    default; another checkout's serves that checkout's code).
+    """
+
+    def __init__(self, kind, root, threads, script=__file__):
         self.kind = kind
         self.process = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), '--serve', kind,
+            [sys.executable, os.path.abspath(script), '--serve', kind,
              '--root', root, '--threads', str(threads)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
