@@ -89,28 +89,37 @@ def sqlite_url(conf, filename):
 @functools.lru_cache(maxsize=64)
 def _sqlite_url(state_path, filename):
     # NOTE: asked on every request on the embedded default (the API
-    # database's URL); the path is worked out once, the directory looked
-    # at each time.
-    path = os.path.abspath(os.path.expanduser(state_path))
+    # database's URL); the path (absolute here) is normalized once, the
+    # directory looked at each time.
+    path = os.path.abspath(state_path)
     return path, 'sqlite:///' + os.path.join(path, filename)
 
 
-def _engine_options(conf):
+# The [api_database] options engines are built from (see _option_values).
+_ENGINE_OPTIONS = ('sqlite_synchronous', 'connection_recycle_time',
+                   'max_pool_size', 'max_overflow', 'pool_timeout',
+                   'connection_debug')
+
+
+def _database_group(conf):
     if conf is None:
         # Option defaults, for callers without a configuration.
         from nova_faults.conf import database
-        group = types.SimpleNamespace(
+        return types.SimpleNamespace(
             **{opt.dest: opt.default for opt in database.opts})
-    else:
-        group = conf.api_database
-    return dict(
+    return conf.api_database
+
+
+def _cell_timeout(conf):
+    api = getattr(conf, 'api', None) if conf is not None else None
+    return getattr(api, 'cell_timeout', None)
+
+
+def _engine_options(conf):
+    group = _database_group(conf)
+    options = {name: getattr(group, name) for name in _ENGINE_OPTIONS}
+    options.update(
         sqlite_fk=False,  # NOTE: Nova does not enforce SQLite foreign keys.
-        sqlite_synchronous=group.sqlite_synchronous,
-        connection_recycle_time=group.connection_recycle_time,
-        max_pool_size=group.max_pool_size,
-        max_overflow=group.max_overflow,
-        pool_timeout=group.pool_timeout,
-        connection_debug=group.connection_debug,
         # NOTE: no connection test at engine creation (oslo.db's default
         # retries ten times, ten seconds apart): a down cell must fail
         # fast and be reported, not stall the worker.
@@ -120,6 +129,7 @@ def _engine_options(conf):
         # query under load.
         thread_checkin=False,
     )
+    return options
 
 
 def _timeout_parameters(conf, url):
@@ -134,8 +144,7 @@ def _timeout_parameters(conf, url):
     up, which the per-cell concurrency limit of :mod:`nova_faults.cells`
     bounds.
     """
-    api = getattr(conf, 'api', None) if conf is not None else None
-    timeout = getattr(api, 'cell_timeout', None)
+    timeout = _cell_timeout(conf)
     if not timeout:
         return None
     return _driver_timeouts(url, timeout)
@@ -272,10 +281,8 @@ def _option_values(conf):
     if conf is None:
         return None
     group = conf.api_database
-    api = getattr(conf, 'api', None)
-    return (group.sqlite_synchronous, group.connection_recycle_time,
-            group.max_pool_size, group.max_overflow, group.pool_timeout,
-            group.connection_debug, getattr(api, 'cell_timeout', None))
+    return tuple(getattr(group, name) for name in _ENGINE_OPTIONS) + (
+        _cell_timeout(conf),)
 
 
 def get_context_manager(conf, url):
