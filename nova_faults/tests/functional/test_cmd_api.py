@@ -76,6 +76,8 @@ class ConsoleScriptMixin:
         for name in ('OS_NOVA_FAULTS_CONFIG_FILES', 'XDG_DATA_HOME',
                      'PYTHONWARNINGS'):
             full_env.pop(name, None)
+        # A crash of the interpreter says where it happened, on stderr.
+        full_env['PYTHONFAULTHANDLER'] = '1'
         full_env.update(env)
         return full_env
 
@@ -116,10 +118,16 @@ class ConsoleScriptMixin:
                 break
             if line.startswith(b'nova-faults-api listening on '):
                 return proc, line.split()[-1].decode().rstrip('/')
+        # Whether it exited on its own (and how) before it is killed.
+        try:
+            status = proc.wait(2)
+        except subprocess.TimeoutExpired:
+            status = None
         proc.kill()
         proc.wait()
-        self.fail('nova-faults-api did not start: %r %s' % (
-            seen[-5:], proc.stderr.read().decode(errors='replace')[-3000:]))
+        self.fail('nova-faults-api did not start (exit status %s): %r %s' % (
+            status, seen[-5:],
+            proc.stderr.read().decode(errors='replace')[-3000:]))
 
     def _stop(self, proc):
         """Stop ``proc`` (SIGTERM); returns all it wrote, as text."""
