@@ -34,19 +34,24 @@ percent-encoded, and a path starting with ``//`` is a path (cheroot took
 ``//v2.1/servers`` for a host name). The application then answers 404
 for what it does not serve.
 
-An answer of known length leaves in one write, its head with the first
-chunk of its body (:meth:`HTTPRequest.send_headers`). A worker that has
-answered on a kept-alive connection waits a moment for that client's
-next request before handing the connection back to cheroot's selector
+Requests are read through the C implementation of Python's buffered
+reader (:class:`StreamReader`), not cheroot's pure-Python one. An answer
+of known length leaves in one write, its head with the first chunk of
+its body (:meth:`HTTPRequest.send_headers`). A worker that has answered
+on a kept-alive connection waits a moment for that client's next
+request before handing the connection back to cheroot's selector
 (:meth:`HTTPConnection.communicate`).
 """
 
+import io
 import logging
 import re
 import select
+import socket
 import urllib.parse
 
 from cheroot import errors as cheroot_errors
+from cheroot import makefile as cheroot_makefile
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 from oslo_context import context as oslo_context
@@ -286,8 +291,71 @@ def _printable(request):
         'unicode_escape').decode('ascii')
 
 
+class _SocketIO(socket.SocketIO):
+    """A socket's raw reads, counted: its position is what it received."""
+
+    received = 0
+
+    def readinto(self, buffer):
+        count = super().readinto(buffer)
+        if count:
+            self.received += count
+        return count
+
+    def tell(self):
+        return self.received
+
+
+class StreamReader(io.BufferedReader):
+    """What cheroot reads requests from, in C.
+
+    NOTE: cheroot's own reader is built on ``_pyio``, the pure-Python
+    implementation of the io module: reading a request line and its
+    headers cost a tenth of a small request's time in ``readline``
+    alone. This is the C ``io.BufferedReader`` with what cheroot asks of
+    its reader besides the io interface: :meth:`has_data` (whether a
+    pipelined request is already buffered, so that the connection is
+    ready without the socket being readable) and ``bytes_read`` (the
+    bytes returned, for cheroot's statistics).
+    """
+
+    def __init__(self, sock, mode='rb', bufsize=io.DEFAULT_BUFFER_SIZE):
+        super().__init__(_SocketIO(sock, mode), bufsize)
+        self.bytes_read = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+    def readline(self, size=-1):
+        data = super().readline(size)
+        self.bytes_read += len(data)
+        return data
+
+    def has_data(self):
+        """Whether bytes received from the socket wait in the buffer."""
+        # The buffered position is the raw position (bytes received)
+        # less what is buffered and not yet read.
+        return self.raw.received > self.tell()
+
+
+def make_file(sock, mode='r', bufsize=io.DEFAULT_BUFFER_SIZE):
+    """cheroot's ``MakeFile``, reading with :class:`StreamReader`."""
+    if 'r' in mode:
+        return StreamReader(sock, mode, bufsize)
+    return cheroot_makefile.MakeFile(sock, mode, bufsize)
+
+
 class HTTPConnection(cheroot_server.HTTPConnection):
     RequestHandlerClass = HTTPRequest
+
+    def __init__(self, server, sock, makefile=cheroot_makefile.MakeFile):
+        # cheroot's plain sockets are read with StreamReader; a TLS
+        # adapter's file objects are left as the adapter makes them.
+        if makefile is cheroot_makefile.MakeFile:
+            makefile = make_file
+        super().__init__(server, sock, makefile)
 
     def communicate(self):
         """Answer requests while the client sends them back to back.
