@@ -108,6 +108,10 @@ def serve(kind, root, threads):
     from nova_faults.cmd import api as cmd_api
     server = cmd_api.build_server(load_app(kind, root), '127.0.0.1', 0,
                                   threads)
+    if kind == 'standalone':
+        # As nova-faults-api does once its application is loaded.
+        from nova_faults.api import deploy
+        deploy.freeze_loaded_objects()
     server.prepare()
     print(server.bind_addr[1], flush=True)
     # The parent holds this process' stdin: its end (the parent exited,

@@ -20,6 +20,7 @@ A paste file loaded by someone else (no key) makes the factories load the
 configuration from ``OS_NOVA_FAULTS_CONFIG_FILES`` once per process.
 """
 
+import gc
 import itertools
 import logging
 import os
@@ -124,3 +125,18 @@ def loadapp(conf, extra_routes=None, paste_file=None, name=APP_NAME):
               name, paste_file, conf.api.auth_strategy)
     return deploy.loadapp('config:%s' % paste_file, name=name,
                           global_conf={GLOBAL_CONF_KEY: key})
+
+
+def freeze_loaded_objects():
+    """Leave the objects built so far out of the garbage collector's scans.
+
+    Called by the API processes once their application is loaded, before
+    they serve. The modules, configuration, rules and routes loaded at
+    start live as long as the process; without this every full
+    collection walks them all (about 110,000 objects: 60 to 85 ms each,
+    one every twenty detailed lists of 200 servers). A server forked
+    after its master loaded the application (gunicorn ``--preload``,
+    uWSGI without ``lazy-apps``) also keeps sharing their memory pages,
+    which a collection would touch.
+    """
+    gc.freeze()

@@ -295,6 +295,7 @@ def main(argv=None):
     if conf.api.auth_strategy == 'noauth':
         warn_noauth(conf, args.host)
     app = deploy.loadapp(conf)
+    deploy.freeze_loaded_objects()
     server = build_server(app, args.host, args.port, args.threads)
     try:
         server.prepare()

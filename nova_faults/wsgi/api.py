@@ -24,6 +24,7 @@ import os
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from nova_faults.api import deploy
 from nova_faults import conf as nf_conf
 
 LOG = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ LOG = logging.getLogger(__name__)
 
 def init_application():
     """Parse the configuration, set up logging, load the paste app."""
-    from nova_faults.api import deploy
-
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
     env = os.environ.get(nf_conf.CONFIG_FILES_ENV)
@@ -46,3 +45,4 @@ def init_application():
 
 
 application = init_application()
+deploy.freeze_loaded_objects()

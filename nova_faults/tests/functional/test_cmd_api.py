@@ -20,6 +20,7 @@ heartbeating; a configuration that cannot authenticate is refused; the
 start-up output is checked for Python warnings and library chatter.
 """
 
+import gc
 import json
 import os
 import queue
@@ -413,6 +414,43 @@ class TestLiveServer(testtools.TestCase):
         self.assertEqual('itemNotFound', list(body)[0])
 
 
+class TestStartUp(testtools.TestCase):
+    """What ``main`` does between loading the application and serving."""
+
+    def test_loaded_objects_are_frozen_before_serving(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable('HOME', tmp))
+        self.useFixture(fixtures.MockPatchObject(cmd_api, 'setup_logging'))
+        self.useFixture(fixtures.MockPatchObject(cmd_api,
+                                                 'warn_noauth'))
+        policy.reset()
+        self.addCleanup(policy.reset)
+        seen = {}
+
+        class Server:
+            bind_addr = ('127.0.0.1', 1)
+
+            def prepare(self):
+                pass
+
+            def serve(self):
+                seen['frozen'] = gc.get_freeze_count()
+                raise KeyboardInterrupt()
+
+            def stop(self):
+                seen['stopped'] = True
+
+        self.useFixture(fixtures.MockPatchObject(
+            cmd_api, 'build_server', lambda *args: Server()))
+        self.addCleanup(signal.signal, signal.SIGTERM,
+                        signal.getsignal(signal.SIGTERM))
+        self.addCleanup(gc.unfreeze)
+        gc.unfreeze()
+        self.assertEqual(0, cmd_api.main(['--state-path', tmp]))
+        self.assertTrue(seen['stopped'])
+        self.assertGreater(seen['frozen'], 10000)
+
+
 class TestWSGIApplication(testtools.TestCase):
     """``nova_faults.wsgi.api:application`` as a WSGI server imports it."""
 
@@ -423,8 +461,10 @@ class TestWSGIApplication(testtools.TestCase):
             f.write('[DEFAULT]\nstate_path = %s\n'
                     '[api]\nauth_strategy = noauth\n' % tmp)
         script = (
+            'import gc\n'
             'import webob\n'
             'from nova_faults.wsgi import api\n'
+            'print("frozen", gc.get_freeze_count() > 10000)\n'
             'for path in ("/", "/v2.1/", "/v2.1/nowhere"):\n'
             '    req = webob.Request.blank(path, headers={\n'
             '        "X-Auth-Token": "admin:p"})\n'
@@ -439,6 +479,8 @@ class TestWSGIApplication(testtools.TestCase):
         self.assertEqual(['/ 200', '/v2.1/ 200', '/v2.1/nowhere 404'],
                          [line for line in out.stdout.decode().splitlines()
                           if line.startswith('/')])
+        # What the import loaded is left out of the collector's scans.
+        self.assertIn('frozen True', out.stdout.decode().splitlines())
 
 
 class TestRealClient(testtools.TestCase):
