@@ -23,8 +23,10 @@ regular expressions for the other instance columns, tags, changes-since/
 before and the deleted/soft-deleted rules.
 """
 
+import collections
 import functools
 import json
+import threading
 
 import sqlalchemy as sa
 
@@ -71,9 +73,8 @@ def _soft_deleted_vm_state():
     return 'soft-delete'
 
 
-def _regex_clause(conn, column, value):
+def _regex_clause(dialect, column, value):
     value = str(value)
-    dialect = conn.dialect.name
     if dialect == 'postgresql':
         return column.op('~')(value)
     if dialect == 'mysql':
@@ -147,7 +148,7 @@ def _flavor_clauses(filters):
         EXTRA.c.flavor.like(pattern, escape='!')))]
 
 
-def _regex_clauses(conn, filters):
+def _regex_clauses(dialect, filters):
     """A regular expression per remaining instance column filter."""
     clauses = []
     for name, value in filters.items():
@@ -161,12 +162,15 @@ def _regex_clauses(conn, filters):
             # enums and INET ("operator does not exist"); matching their
             # text works on every database.
             column = sa.cast(column, sa.String)
-        clauses.append(_regex_clause(conn, column, value))
+        clauses.append(_regex_clause(dialect, column, value))
     return clauses
 
 
-def build_filters(conn, filters):
+def build_filters(dialect, filters):
     """WHERE clauses for Nova-style ``filters`` on the instances table.
+
+    ``dialect`` is the database's dialect name (``sqlite``, ``mysql``,
+    ``postgresql``): regular expressions are written its way.
 
     ``filters`` is not modified. Unknown names are ignored, as in Nova.
     Returns a list of clauses, or None when the filters cannot match
@@ -202,7 +206,7 @@ def build_filters(conn, filters):
             clauses.append(column.in_(list(value)))
         else:
             clauses.append(column == value)
-    return clauses + _regex_clauses(conn, filters)
+    return clauses + _regex_clauses(dialect, filters)
 
 
 def _order_by(sort_keys, sort_dirs, columns=None):
@@ -279,9 +283,79 @@ def instance_list(conn, filters, sort_keys, sort_dirs, limit=None,
     """
     if limit == 0:
         return []
-    clauses = build_filters(conn, filters)
-    if clauses is None:
+    stmt = _page_statement(conn.dialect.name, filters, sort_keys, sort_dirs,
+                           limit, marker, detail)
+    if stmt is None:
         return []
+    return conn.execute(stmt).mappings().all()
+
+
+def _page_statement(dialect_name, filters, sort_keys, sort_dirs, limit,
+                    marker, detail):
+    """The page's select (None: nothing can match), kept per request.
+
+    NOTE: building a page's select (32 columns, its filters, the page
+    subquery and the joined blobs) and its cache key costs 0.6 to 0.8
+    ms, ten times what running it costs on an empty cell; a list asks
+    every cell for the same page. The select is kept for the same
+    dialect and the same values of everything it is built from (the
+    filter values included, typed: ``True`` is not ``1``), so a page is
+    built once per request, and once for all the requests that ask for
+    it again (a dashboard polling the same list). Values that cannot be
+    a key (none of the API's filters) are built each time.
+    """
+    try:
+        key = (dialect_name, _frozen(filters), tuple(sort_keys),
+               tuple(sort_dirs), limit,
+               None if marker is None else _frozen(dict(marker)), detail)
+        hash(key)
+    except TypeError:
+        return _build_page_statement(dialect_name, filters, sort_keys,
+                                     sort_dirs, limit, marker, detail)
+    return _cached_page_statement(key, filters, marker)
+
+
+def _frozen(value):
+    """A hashable, typed image of a filter value (TypeError if none)."""
+    if isinstance(value, dict):
+        return ('dict', tuple(sorted(
+            (key, _frozen(item)) for key, item in value.items())))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ('set', frozenset(_frozen(v) for v in value))
+    return (type(value).__name__, value)
+
+
+_PAGE_STATEMENTS = collections.OrderedDict()
+_PAGE_STATEMENTS_LOCK = threading.Lock()
+# Pages whose select is kept (least recently used forgotten first): a
+# select with its cache key is about 80 KB.
+MAX_PAGE_STATEMENTS = 32
+_NOTHING = object()
+
+
+def _cached_page_statement(key, filters, marker):
+    with _PAGE_STATEMENTS_LOCK:
+        stmt = _PAGE_STATEMENTS.get(key, _NOTHING)
+        if stmt is not _NOTHING:
+            _PAGE_STATEMENTS.move_to_end(key)
+            return stmt
+    dialect_name, _f, sort_keys, sort_dirs, limit, _m, detail = key
+    stmt = _build_page_statement(dialect_name, filters, sort_keys,
+                                 sort_dirs, limit, marker, detail)
+    with _PAGE_STATEMENTS_LOCK:
+        _PAGE_STATEMENTS[key] = stmt
+        while len(_PAGE_STATEMENTS) > MAX_PAGE_STATEMENTS:
+            _PAGE_STATEMENTS.popitem(last=False)
+    return stmt
+
+
+def _build_page_statement(dialect_name, filters, sort_keys, sort_dirs,
+                          limit, marker, detail):
+    clauses = build_filters(dialect_name, filters)
+    if clauses is None:
+        return None
     stmt = (_columns_select(VIEW_COLUMNS, sort_keys) if detail
             else index_select(sort_keys))
     if clauses:
@@ -299,7 +373,7 @@ def instance_list(conn, filters, sort_keys, sort_dirs, limit=None,
         page = stmt.subquery('page')
         stmt = detail_select(page).order_by(
             *_order_by(sort_keys, sort_dirs, page.c))
-    return conn.execute(stmt).mappings().all()
+    return stmt
 
 
 # NOTE: the statements of the reads every request about one server makes

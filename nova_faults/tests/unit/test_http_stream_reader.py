@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 import testtools
 
 from nova_faults.api import http_server
+from nova_faults.tests import hypothesis_profiles
 
 # Request-like bytes: lines of random bytes, CRLF-heavy, some long.
 _LINE = st.binary(max_size=300).map(lambda data: data + b'\r\n')
@@ -81,6 +82,8 @@ class StreamReaderTest(testtools.TestCase):
         self.addCleanup(theirs.close)
         return ours, ours_sock, theirs
 
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=200)
     @given(data=_STREAM, operations=st.lists(_OPERATION, max_size=25),
            bufsize=_BUFFER_SIZES)
     def test_reads_as_cheroot_reads(self, data, operations, bufsize):

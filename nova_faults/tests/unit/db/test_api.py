@@ -18,6 +18,10 @@ functional ``test_db_backends``.
 
 import datetime
 
+import fixtures
+import hypothesis
+from hypothesis import given
+from hypothesis import strategies as st
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import testtools
@@ -28,17 +32,38 @@ from nova_faults.db import api as db_api
 from nova_faults.db import faults as db_faults
 from nova_faults.db import instances as db_instances
 from nova_faults.db import mappings as db_mappings
+from nova_faults.db import servers as db_servers
 from nova_faults.db import services as db_services
 from nova_faults import exception
 from nova_faults.objects import instance as instance_obj
 from nova_faults.objects import instance_list
 from nova_faults.tests import fixtures as nf_fixtures
+from nova_faults.tests import hypothesis_profiles
 
 T0 = datetime.datetime(2026, 1, 2, 3, 4, 5)
 
 
 def at(seconds):
     return T0 + datetime.timedelta(seconds=seconds)
+
+
+# Server list filters as the API passes them to the database layer.
+_PAGE_FILTERS = st.fixed_dictionaries({}, optional={
+    'deleted': st.booleans(),
+    'display_name': st.sampled_from(['web', 'db', '1$', '^w', '']),
+    'host': st.one_of(st.sampled_from(['c1', 'c2', 'c3']),
+                      st.lists(st.sampled_from(['c1', 'c2']), max_size=2)),
+    'project_id': st.sampled_from(['demo', 'other', ['demo', 'other']]),
+    'tags': st.lists(st.sampled_from(['a', 'b', 'c']), min_size=1,
+                     max_size=2),
+    'tags-any': st.lists(st.sampled_from(['a', 'b']), min_size=1,
+                         max_size=2),
+    'not-tags': st.lists(st.sampled_from(['a', 'b']), min_size=1,
+                         max_size=2),
+    'changes-since': st.integers(0, 6).map(at),
+    'changes-before': st.integers(0, 6).map(at),
+    'locked': st.booleans(),
+})
 
 
 class DbApiTestBase(testtools.TestCase):
@@ -312,6 +337,78 @@ class InstancesTestMixin:
         self.assertEqual(['web-2', 'web-1', 'db-1'],
                          names({}, sort_keys=['display_name'],
                                sort_dirs=['desc']))
+
+    def test_page_statements_kept_per_values(self):
+        db_servers._PAGE_STATEMENTS.clear()
+        built = self.useFixture(fixtures.MockPatchObject(
+            db_servers, '_build_page_statement',
+            wraps=db_servers._build_page_statement)).mock
+        web = {'deleted': False, 'display_name': 'web'}
+        self.assertEqual(['web-2', 'web-1'], self.page(web))
+        self.assertEqual(1, built.call_count)
+        # Asked again (another request, another cell): not built again.
+        self.assertEqual(['web-2', 'web-1'], self.page(dict(web)))
+        self.assertEqual(1, built.call_count)
+        # Another value is another select.
+        self.assertEqual(['db-1'], self.page(dict(web, display_name='db')))
+        self.assertEqual(2, built.call_count)
+        # Equal in Python, not in SQL: 1 is not True ("1" and "True"
+        # as regular expressions).
+        self.assertEqual(['db-1', 'web-1'],
+                         self.page({'deleted': False, 'display_name': 1}))
+        self.assertEqual([], self.page({'deleted': False,
+                                        'display_name': True}))
+        self.assertEqual(4, built.call_count)
+        # A value that cannot be a key is built each time.
+        count = built.call_count
+
+        class Web:
+            __hash__ = None
+
+            def __str__(self):
+                return 'web'
+
+        for _twice in range(2):
+            self.assertEqual(['web-2', 'web-1'],
+                             self.page({'deleted': False,
+                                        'display_name': Web()}))
+        self.assertEqual(count + 2, built.call_count)
+
+    def test_page_statements_are_bounded(self):
+        db_servers._PAGE_STATEMENTS.clear()
+        self.useFixture(fixtures.MockPatchObject(
+            db_servers, 'MAX_PAGE_STATEMENTS', 3))
+        for number in range(5):
+            self.page({'display_name': 'web-%d' % number})
+        self.assertEqual(3, len(db_servers._PAGE_STATEMENTS))
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(
+        max_examples=60,
+        suppress_health_check=[
+            # The deployment is made once per test, not per example:
+            # the examples only read it.
+            hypothesis.HealthCheck.function_scoped_fixture])
+    @given(filters=_PAGE_FILTERS, sort=st.sampled_from(
+        [('created_at', 'desc'), ('display_name', 'asc'),
+         ('host', 'desc')]), limit=st.sampled_from([None, 1, 3]),
+        marker=st.booleans())
+    def test_kept_page_statements_find_what_a_new_one_finds(
+            self, filters, sort, limit, marker):
+        keys, dirs = server_query.sort_params([sort[0]], [sort[1]])
+        marker_row = None
+        if marker:
+            marker_row = {key: self.i2[key] for key in keys}
+        with db_api.cell_reader(self.ctx) as conn:
+            fresh = db_servers._build_page_statement(
+                conn.dialect.name, filters, keys, dirs, limit, marker_row,
+                True)
+            expected = ([] if fresh is None else
+                        [row.uuid for row in conn.execute(fresh)])
+            for _twice in range(2):
+                got = db_servers.instance_list(conn, filters, keys, dirs,
+                                               limit, marker_row)
+                self.assertEqual(expected, [row['uuid'] for row in got])
 
     def test_user_context_finds_its_project_only(self):
         user = self.deployment.context(project_id='other', cell=0)
