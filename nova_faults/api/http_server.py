@@ -96,10 +96,13 @@ _STATUS = {
 }
 
 
+_URI_SAFE_BYTES = bytes(sorted(_URI_SAFE))
+
+
 def _quote_target(target):
     """``target`` with the bytes a URI may not hold raw percent-encoded."""
-    if all(byte in _URI_SAFE for byte in target):
-        return target
+    if not target.translate(None, _URI_SAFE_BYTES):
+        return target       # nothing left once the safe bytes are gone
     return b''.join(bytes([byte]) if byte in _URI_SAFE
                     else b'%%%02X' % byte for byte in target)
 
@@ -161,8 +164,9 @@ class HTTPRequest(cheroot_server.HTTPRequest):
         # NOTE: as cheroot (and WSGI servers generally): the path is
         # percent-decoded except for "%2F", which stays encoded so that
         # it is not taken for a separator.
-        path = b'%2F'.join(urllib.parse.unquote_to_bytes(atom)
-                           for atom in _QUOTED_SLASH.split(path))
+        if b'%' in path:
+            path = b'%2F'.join(urllib.parse.unquote_to_bytes(atom)
+                               for atom in _QUOTED_SLASH.split(path))
         self.uri = target
         self.method = method
         self.authority = None
