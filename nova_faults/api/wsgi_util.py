@@ -29,10 +29,14 @@ JSON_CONTENT_TYPE = 'application/json'
 
 
 def json_response(req, body, status=200, headers=None):
-    """A ``webob.Response`` with ``body`` (a dict) as JSON."""
+    """A ``webob.Response`` with ``body`` (a dict) as JSON.
+
+    ``body`` is a tree the views built for this answer: it has no cycle
+    to look for (a tenth of the time of encoding a list of servers).
+    """
     response = webob.Response(
         status=status, content_type=JSON_CONTENT_TYPE,
-        body=jsonutils.dump_as_bytes(body))
+        body=jsonutils.dump_as_bytes(body, check_circular=False))
     # NOTE: set after, or webob drops the charset of a JSON type.
     response.charset = 'UTF-8'
     for name, value in (headers or {}).items():
