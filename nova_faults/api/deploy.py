@@ -134,9 +134,7 @@ def freeze_loaded_objects():
     they serve. The modules, configuration, rules and routes loaded at
     start live as long as the process; without this every full
     collection walks them all (about 110,000 objects: 60 to 85 ms each,
-    one every twenty detailed lists of 200 servers). A server forked
-    after its master loaded the application (gunicorn ``--preload``,
-    uWSGI without ``lazy-apps``) also keeps sharing their memory pages,
-    which a collection would touch.
+    one every twenty detailed lists of 200 servers). Objects made later
+    (per request) are collected as usual.
     """
     gc.freeze()
