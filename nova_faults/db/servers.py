@@ -292,7 +292,7 @@ def instance_list(conn, filters, sort_keys, sort_dirs, limit=None,
 
 def _page_statement(dialect_name, filters, sort_keys, sort_dirs, limit,
                     marker, detail):
-    """The page's select (None: nothing can match), kept per request.
+    """The page's select (None: nothing can match), built once per values.
 
     NOTE: building a page's select (32 columns, its filters, the page
     subquery and the joined blobs) and its cache key costs 0.6 to 0.8
