@@ -420,9 +420,10 @@ class TestStartUp(testtools.TestCase):
     def test_loaded_objects_are_frozen_before_serving(self):
         tmp = self.useFixture(fixtures.TempDir()).path
         self.useFixture(fixtures.EnvironmentVariable('HOME', tmp))
-        self.useFixture(fixtures.MockPatchObject(cmd_api, 'setup_logging'))
-        self.useFixture(fixtures.MockPatchObject(cmd_api,
-                                                 'warn_noauth'))
+        # Process-wide settings main makes for a real process.
+        for name in ('setup_logging', 'quiet_library_warnings',
+                     'warn_noauth'):
+            self.useFixture(fixtures.MockPatchObject(cmd_api, name))
         policy.reset()
         self.addCleanup(policy.reset)
         seen = {}
