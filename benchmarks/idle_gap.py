@@ -50,6 +50,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import bench_http  # noqa: E402
+import bench_measure  # noqa: E402
 
 TOKEN = {'X-Auth-Token': 'demo:demo',
          'OpenStack-API-Version': 'compute 2.84'}
@@ -139,15 +140,13 @@ def main(argv=None):
     print('| pause before the request | median ms | p90 ms |')
     print('|---|---|---|')
     for name, values in timings.items():
-        values.sort()
         row = {'median_ms': statistics.median(values),
-               'p90_ms': values[int(len(values) * 0.9)]}
+               'p90_ms': bench_measure.percentile(values, 0.9)}
         results['pauses'][name] = row
         print('| %s | %.3f | %.3f |' % (
             name, row['median_ms'], row['p90_ms']))
     if args.output:
-        with open(args.output, 'w') as stream:
-            json.dump(results, stream, indent=2, sort_keys=True)
+        bench_measure.write_results(results, args.output)
     return 0
 
 

@@ -34,7 +34,6 @@ This measures what a change saves on the same data in one run, where
 """
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -43,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))
 
+import bench_measure  # noqa: E402
 import nova_bench  # noqa: E402
 
 from nova_faults.tests.nova import harness  # noqa: E402
@@ -114,8 +114,7 @@ def main(argv=None):
     print('trees: %s' % ', '.join('%d %s' % (i, label)
                                   for i, label in enumerate(labels)))
     if args.output:
-        with open(args.output, 'w') as stream:
-            json.dump(results, stream, indent=2, sort_keys=True)
+        bench_measure.write_results(results, args.output)
     return 0
 
 
