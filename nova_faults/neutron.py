@@ -31,13 +31,16 @@ here knows HTTP API callers.
 
 import collections
 import datetime
+import re
 import threading
 import time
 from urllib import parse as urlparse
 import weakref
 
+from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1.loading import adapter as ks_adapter_loading
 from keystoneauth1 import plugin
 from keystoneauth1 import session as ks_session
 import requests
@@ -66,8 +69,8 @@ _MAX_GUESSES = 32
 # longer than this (seconds, a moving average; see _Pace).
 OVERLAP_ABOVE = 0.002
 
-# id(ConfigOpts) -> (weak reference to it, session, service auth); a
-# ConfigOpts is a mapping, hence not hashable.
+# id(ConfigOpts) -> (weak reference to it, session, service auth, adapter
+# options); a ConfigOpts is a mapping, hence not hashable.
 _LOADED = {}
 _LOCK = threading.Lock()
 
@@ -116,6 +119,16 @@ class _HTTPSession(requests.Session):
     adapter (:meth:`_send_plain`), skipping the merging of empty
     settings, about a sixth of a call's cost; anything else takes
     requests' own path.
+
+    A ``GET`` of that kind without a body, to a URL that requests would
+    send unchanged (:data:`_PLAIN_URL`: http or https, a lower-case ASCII
+    host, a path of characters that need no quoting and no dot
+    segments), with parameters of strings, is prepared here
+    (:meth:`_prepare_plain`): the same URL, query and headers, and the
+    same header checks, as ``PreparedRequest.prepare``, which spends a
+    third of such a call parsing and re-quoting what is already plain.
+    Anything else is prepared by requests. The transport (urllib3's
+    pools, TLS, retries) is requests' adapter either way.
     """
 
     def __init__(self):
@@ -147,13 +160,18 @@ class _HTTPSession(requests.Session):
     def _send_plain(self, method, url, params, data, headers, timeout,
                     stream, verify, cert, json):
         """What ``Session.request`` does for such a request, directly."""
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=method.upper(), url=url, data=data or {}, json=json,
-            params=params or {}, auth=self._netrc_auth(url),
-            headers=requests_sessions.merge_setting(
-                headers, self.headers,
-                dict_class=requests_structures.CaseInsensitiveDict))
+        auth = self._netrc_auth(url)
+        prepared = None
+        if not data and json is None and auth is None:
+            prepared = self._prepare_plain(method, url, params, headers)
+        if prepared is None:
+            prepared = requests.PreparedRequest()
+            prepared.prepare(
+                method=method.upper(), url=url, data=data or {}, json=json,
+                params=params or {}, auth=auth,
+                headers=requests_sessions.merge_setting(
+                    headers, self.headers,
+                    dict_class=requests_structures.CaseInsensitiveDict))
         settings = self.merge_environment_settings(
             prepared.url, {}, stream, verify, cert)
         adapter = self.get_adapter(url=prepared.url)
@@ -161,11 +179,50 @@ class _HTTPSession(requests.Session):
         response = adapter.send(prepared, timeout=timeout, **settings)
         response.elapsed = datetime.timedelta(
             seconds=time.perf_counter() - start)
-        requests_cookies.extract_cookies_to_jar(self.cookies, prepared,
-                                                response.raw)
+        if _sets_cookies(response.raw):
+            requests_cookies.extract_cookies_to_jar(self.cookies, prepared,
+                                                    response.raw)
         if not settings['stream']:
             response.content
         return response
+
+    def _prepare_plain(self, method, url, params, headers):
+        """``url`` with ``params``, prepared as requests would; or None.
+
+        None when requests could prepare it otherwise: another method
+        than ``GET``, a URL not matching :data:`_PLAIN_URL`, parameters
+        that are not a dict of strings and lists of strings, header names
+        that are not strings. Header values are checked by requests'
+        own check, with its errors.
+        """
+        method = method.upper()
+        match = _PLAIN_URL.match(url)
+        if method != 'GET' or match is None or \
+                int(match.group('port') or 0) > 65535 or \
+                _DOT_SEGMENT.search(match.group('path') or ''):
+            return None
+        query = _plain_query(params)
+        if query is None:
+            return None
+        merged = requests_structures.CaseInsensitiveDict(self.headers)
+        if headers:
+            if type(headers) is not dict:
+                return None
+            merged.update(headers)
+        prepared = requests.PreparedRequest()
+        prepared.method = method
+        prepared.url = url if match.group('path') else url + '/'
+        if query:
+            prepared.url += '?' + query
+        prepared.headers = requests_structures.CaseInsensitiveDict()
+        for name, value in merged.items():
+            if value is None:
+                continue
+            if type(name) is not str:
+                return None
+            requests_utils.check_header_validity((name, value))
+            prepared.headers[name] = value
+        return prepared
 
     def _netrc_auth(self, url):
         """requests' ``.netrc`` credentials for ``url``'s host, read once."""
@@ -190,16 +247,73 @@ class _HTTPSession(requests.Session):
         return dict(settings, proxies=dict(settings['proxies']))
 
 
+# A URL that requests sends as it is given (but for a ``/`` path when it
+# has none): its scheme and host as urllib3 normalizes them, a port, and
+# a path of the characters that neither urllib3 nor requests quote.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9][a-z0-9.-]*(?::(?P<port>[1-9][0-9]{0,4}))?"
+    r"(?P<path>/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?\Z")
+# A path segment urllib3 removes (RFC 3986's dot segments).
+_DOT_SEGMENT = re.compile(r'/\.\.?(?:/|\Z)')
+
+
+def _plain_query(params):
+    """requests' query string of ``params``; None if not plain.
+
+    Plain: None, or a dict of string keys whose values are strings or
+    lists (tuples) of strings; None values are left out, as requests does.
+    """
+    if not params:
+        return ''
+    if type(params) is not dict:
+        return None
+    pairs = []
+    for key, values in params.items():
+        if type(key) is not str:
+            return None
+        if type(values) is str:
+            values = (values,)
+        elif type(values) not in (list, tuple):
+            return None
+        for value in values:
+            if value is None:
+                continue
+            if type(value) is not str:
+                return None
+            pairs.append((key, value))
+    return urlparse.urlencode(pairs)
+
+
+def _sets_cookies(raw):
+    """Whether the urllib3 response ``raw`` may carry cookies.
+
+    ``CookieJar.extract_cookies`` reads only these two headers; without
+    them, extracting changes no jar.
+    """
+    headers = getattr(raw, 'headers', None)
+    return headers is None or 'Set-Cookie' in headers or \
+        'Set-Cookie2' in headers
+
+
 def _loaded(conf):
-    """(session, service auth) of ``conf``, loaded once per ConfigOpts."""
+    """(session, service auth, adapter options) of ``conf``, loaded once.
+
+    Once per ConfigOpts, as the ``[neutron]`` options are not mutable:
+    the adapter options are the keyword arguments keystoneauth1's
+    ``load_adapter_from_conf_options`` reads from them (the endpoint, the
+    retries), which it would otherwise read again for every request.
+    """
     with _LOCK:
         loaded = _LOADED.get(id(conf))
         if loaded is None or loaded[0]() is not conf:
             session = ks_loading.load_session_from_conf_options(
                 conf, GROUP, session=_HTTPSession())
             auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
-            loaded = _LOADED[id(conf)] = (weakref.ref(conf), session, auth)
-        return loaded[1], loaded[2]
+            options = {}
+            ks_adapter_loading.process_conf_options(conf[GROUP], options)
+            loaded = _LOADED[id(conf)] = (weakref.ref(conf), session, auth,
+                                          options)
+        return loaded[1:]
 
 
 def reset(conf=None):
@@ -215,13 +329,12 @@ def reset(conf=None):
 
 def get_adapter(conf, ctx):
     """A keystoneauth1 adapter to Neutron for the caller ``ctx``."""
-    session, service_auth = _loaded(conf)
+    session, service_auth, options = _loaded(conf)
     token = getattr(ctx, 'auth_token', None)
     auth = _UserToken(token, service_auth) if token else service_auth
-    return ks_loading.load_adapter_from_conf_options(
-        conf, GROUP, session=session, auth=auth,
-        global_request_id=getattr(ctx, 'global_id', None),
-        raise_exc=True)
+    return ks_adapter.Adapter(
+        session, auth=auth, global_request_id=getattr(ctx, 'global_id', None),
+        raise_exc=True, **options)
 
 
 def _chunks(items, size=MAX_SEARCH_IDS):

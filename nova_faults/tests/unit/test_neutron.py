@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 import requests
+from requests import sessions as requests_sessions
+from requests import structures as requests_structures
 import testtools
 
 from nova_faults import conf as nf_conf
@@ -260,6 +262,126 @@ class PlainRequestTest(testtools.TestCase):
             session.request('GET', url, allow_redirects=False,
                             cookies={'a': 'b'})
             self.assertEqual(2, merge.call_count)
+
+
+_URL_PART = st.text(st.sampled_from(list(
+    "aZ09.-_*~!$&'()+,;=:@/%?# \u00e9[]")), max_size=10)
+_PLAIN_PATH = st.text(st.sampled_from(list("aZ09._~!$&'()*+,;=:@-/")),
+                      max_size=10).map(lambda path: '/' + path)
+_HEADER_NAME = st.sampled_from(['X-Auth-Token', 'accept', 'ACCEPT',
+                                'User-Agent', 'X-OpenStack-Request-ID'])
+# (method, scheme, host, port, path, params, headers): what keystoneauth1
+# sends, then anything.
+_PLAIN_CALL = st.tuples(
+    st.just('GET'), st.sampled_from(['http', 'https']),
+    st.one_of(st.sampled_from(['127.0.0.1', 'neutron.example.org']),
+              st.text(st.sampled_from(list('az09.-')), min_size=1,
+                      max_size=8)),
+    st.one_of(st.none(), st.integers(1, 65535).map(str)),
+    st.one_of(st.just(''), _PLAIN_PATH),
+    st.one_of(st.none(), st.dictionaries(
+        _TEXT, st.one_of(_TEXT, st.lists(st.one_of(_TEXT, st.none()),
+                                         max_size=3),
+                         st.tuples(_TEXT, _TEXT)), max_size=3)),
+    st.one_of(st.none(), st.dictionaries(_HEADER_NAME, st.one_of(
+        st.none(), st.text(st.characters(min_codepoint=32,
+                                         max_codepoint=126), max_size=6)),
+        max_size=3)))
+_ANY_CALL = st.tuples(
+    st.sampled_from(['GET', 'get', 'HEAD', 'POST']),
+    st.sampled_from(['http', 'https', 'HTTP', 'ftp', ' http']),
+    st.one_of(st.sampled_from(['127.0.0.1', 'example.org.', 'a..b',
+                               '[::1]', 'Neutron.Example.org', 'u@h', '']),
+              _URL_PART),
+    st.one_of(st.none(), st.integers(0, 70000).map(str),
+              st.sampled_from(['080', '', 'x'])),
+    st.one_of(st.sampled_from(['', '/', '/v2.0/ports', '/a/./b', '/a/../b',
+                               '/a/..', '/.', '//x']),
+              _PLAIN_PATH, _URL_PART),
+    st.one_of(st.none(), st.dictionaries(
+        _TEXT, st.one_of(st.none(), st.integers(), _TEXT), max_size=2),
+        st.lists(st.tuples(_TEXT, _TEXT), max_size=2)),
+    st.one_of(st.none(), st.dictionaries(_HEADER_NAME, st.one_of(
+        st.integers(), st.binary(max_size=3), st.text(
+            st.sampled_from(list('ab \t\r\n:\u00e9')), max_size=4)),
+        max_size=2)))
+
+
+class PreparePlainTest(testtools.TestCase):
+    """A plain GET prepared by us: as ``PreparedRequest.prepare`` does.
+
+    The oracle is requests itself: for any method, URL, parameters and
+    headers, :meth:`neutron._HTTPSession._prepare_plain` either leaves
+    the request to requests (None), or gives the same method, URL and
+    headers in the same order, or refuses it with requests' own error.
+    """
+
+    def _theirs(self, session, method, url, params, headers):
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method.upper(), url=url, data={}, json=None,
+            params=params or {}, auth=None,
+            headers=requests_sessions.merge_setting(
+                headers, session.headers,
+                dict_class=requests_structures.CaseInsensitiveDict))
+        return prepared
+
+    @staticmethod
+    def _prepared_as(prepare):
+        try:
+            prepared = prepare()
+        except Exception as exc:
+            return (type(exc), str(exc))
+        if prepared is None:
+            return None
+        return (prepared.method, prepared.url, list(prepared.headers.items()),
+                prepared.body)
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=400)
+    @given(st.one_of(_PLAIN_CALL, _ANY_CALL))
+    def test_as_requests_prepares_it(self, call):
+        method, scheme, host, port, path, params, headers = call
+        url = '%s://%s%s%s' % (scheme, host,
+                               '' if port is None else ':' + port, path)
+        session = neutron._HTTPSession()
+        self.addCleanup(session.close)
+        ours = self._prepared_as(lambda: session._prepare_plain(
+            method, url, params, headers))
+        if ours is None:
+            return      # prepared by requests
+        theirs = self._prepared_as(lambda: self._theirs(
+            session, method, url, params, headers))
+        self.assertEqual(theirs, ours)
+
+    def test_keystoneauth_calls_take_it(self):
+        session = neutron._HTTPSession()
+        self.addCleanup(session.close)
+        for url in ('http://127.0.0.1:9696/v2.0/ports',
+                    'https://neutron.example.org/networking/v2.0/ports',
+                    'http://neutron:9696'):
+            params = {'device_id': [str(uuid.uuid4())],
+                      'fields': ('device_id', 'security_groups')}
+            headers = {'X-Auth-Token': 'token', 'Accept': 'application/json',
+                       'User-Agent': 'nova-faults keystoneauth1',
+                       'X-OpenStack-Request-ID': 'req-%s' % uuid.uuid4()}
+            ours = session._prepare_plain('GET', url, params, headers)
+            self.assertIsNotNone(ours, url)
+            self.assertEqual(
+                self._prepared_as(lambda: self._theirs(
+                    session, 'GET', url, params, headers)),
+                self._prepared_as(lambda: ours))
+
+    def test_cookies_are_still_kept(self):
+        # The answer that sets a cookie is extracted into the session's
+        # jar; one without Set-Cookie leaves the jar alone.
+        server = _Capture(_ANSWERS[1])
+        self.addCleanup(server.close)
+        session = neutron._HTTPSession()
+        self.addCleanup(session.close)
+        session.request('GET', 'http://127.0.0.1:%d/v2.0/ports' % server.port,
+                        allow_redirects=False, timeout=10)
+        self.assertEqual([('lb', 'backend-2')], session.cookies.items())
 
 
 class SecurityGroupNamesTest(testtools.TestCase):
