@@ -36,12 +36,11 @@ def instance_fault_create(ctx, values):
         return utils.insert(conn, _FAULTS, values)
 
 
-def _latest_faults_stmt():
+def _latest_faults_stmt(match):
     latest = sa.select(
         _FAULTS.c.instance_uuid, sa.func.max(_FAULTS.c.id).label('max_id')
-    ).where(_FAULTS.c.instance_uuid.in_(
-        sa.bindparam('uuids', expanding=True)),
-        _FAULTS.c.deleted == 0).group_by(
+    ).where(match(_FAULTS.c.instance_uuid),
+            _FAULTS.c.deleted == 0).group_by(
         _FAULTS.c.instance_uuid).subquery()
     return sa.select(_FAULTS.c.instance_uuid, _FAULTS.c.code,
                      _FAULTS.c.message, _FAULTS.c.details,
@@ -50,12 +49,12 @@ def _latest_faults_stmt():
 
 
 # NOTE: built once (see nova_faults.db.servers): read for every server.
-_LATEST_FAULTS = _latest_faults_stmt()
+_LATEST_FAULTS = utils.KeyedSelect(_latest_faults_stmt)
 
 
 def latest_faults(conn, uuids):
     """``{uuid: fault row}``: the newest live fault of each instance."""
     if not uuids:
         return {}
-    return {row['instance_uuid']: row for row in conn.execute(
-        _LATEST_FAULTS, {'uuids': list(uuids)}).mappings()}
+    return {row['instance_uuid']: row for row in _LATEST_FAULTS.execute(
+        conn, uuids).mappings()}

@@ -100,11 +100,10 @@ def request_specs(api_conn, uuids):
 
 
 # NOTE: built once (see nova_faults.db.servers): read for every server.
-_SERVER_GROUPS = sa.select(
+_SERVER_GROUPS = utils.KeyedSelect(lambda match: sa.select(
     _GROUP_MEMBERS.c.instance_uuid, _GROUPS.c.uuid).join(
     _GROUPS, _GROUPS.c.id == _GROUP_MEMBERS.c.group_id).where(
-    _GROUP_MEMBERS.c.instance_uuid.in_(sa.bindparam('uuids',
-                                                    expanding=True)))
+    match(_GROUP_MEMBERS.c.instance_uuid)))
 
 
 def server_groups(api_conn, uuids):
@@ -112,7 +111,7 @@ def server_groups(api_conn, uuids):
     if not uuids:
         return {}
     result = {}
-    for inst_uuid, group_uuid in api_conn.execute(
-            _SERVER_GROUPS, {'uuids': list(uuids)}):
+    for inst_uuid, group_uuid in _SERVER_GROUPS.execute(api_conn,
+                                                        list(uuids)):
         result.setdefault(inst_uuid, []).append(group_uuid)
     return result

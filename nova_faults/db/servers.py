@@ -31,6 +31,7 @@ import threading
 import sqlalchemy as sa
 
 from nova_faults.db import models
+from nova_faults.db import utils
 
 INST = models.Instance.__table__
 EXTRA = models.InstanceExtra.__table__
@@ -380,7 +381,8 @@ def _build_page_statement(dialect_name, filters, sort_keys, sort_dirs,
 # are built once per shape (values are bound parameters): building a
 # select and its cache key costs several times what running it costs on
 # SQLite, and a server costs eight of them.
-UUIDS = sa.bindparam('uuids', expanding=True)
+# The reads of related rows select by a list of instance uuids, in two
+# shapes (utils.KeyedSelect): most requests ask for one server's.
 
 
 @functools.lru_cache(maxsize=None)
@@ -412,23 +414,25 @@ def instance_get(conn, uuid, read_deleted='no', project_id=None,
 
 @functools.lru_cache(maxsize=None)
 def _key_values_stmt(table, keys=None, prefix=None):
-    stmt = sa.select(table.c.instance_uuid, table.c.key, table.c.value
-                     ).where(table.c.instance_uuid.in_(UUIDS),
-                             table.c.deleted == 0)
-    wanted = []
-    if keys:
-        wanted.append(table.c.key.in_(list(keys)))
-    if prefix:
-        wanted.append(table.c.key.like(prefix + '%'))
-    if wanted:
-        stmt = stmt.where(sa.or_(*wanted))
-    return stmt.order_by(table.c.id)
+    def build(match):
+        stmt = sa.select(table.c.instance_uuid, table.c.key, table.c.value
+                         ).where(match(table.c.instance_uuid),
+                                 table.c.deleted == 0)
+        wanted = []
+        if keys:
+            wanted.append(table.c.key.in_(list(keys)))
+        if prefix:
+            wanted.append(table.c.key.like(prefix + '%'))
+        if wanted:
+            stmt = stmt.where(sa.or_(*wanted))
+        return stmt.order_by(table.c.id)
+    return utils.KeyedSelect(build)
 
 
 def _key_values(conn, table, uuids, keys=None, prefix=None):
     stmt = _key_values_stmt(table, tuple(keys) if keys else None, prefix)
     result = {}
-    for uuid, key, value in conn.execute(stmt, {'uuids': list(uuids)}):
+    for uuid, key, value in stmt.execute(conn, uuids):
         result.setdefault(uuid, {})[key] = value
     return result
 
@@ -450,8 +454,9 @@ def system_metadata(conn, uuids, keys=None, prefix=None):
     return _key_values(conn, SYSMETA, uuids, keys, prefix)
 
 
-_TAGS_STMT = sa.select(TAGS.c.resource_id, TAGS.c.tag).where(
-    TAGS.c.resource_id.in_(UUIDS)).order_by(TAGS.c.tag)
+_TAGS_STMT = utils.KeyedSelect(lambda match: sa.select(
+    TAGS.c.resource_id, TAGS.c.tag).where(
+    match(TAGS.c.resource_id)).order_by(TAGS.c.tag))
 
 
 def tags(conn, uuids):
@@ -459,15 +464,15 @@ def tags(conn, uuids):
     if not uuids:
         return {}
     result = {}
-    for uuid, tag in conn.execute(_TAGS_STMT, {'uuids': list(uuids)}):
+    for uuid, tag in _TAGS_STMT.execute(conn, uuids):
         result.setdefault(uuid, []).append(tag)
     return result
 
 
-_BDMS_STMT = sa.select(
+_BDMS_STMT = utils.KeyedSelect(lambda match: sa.select(
     BDMS.c.instance_uuid, BDMS.c.volume_id, BDMS.c.delete_on_termination
-).where(BDMS.c.instance_uuid.in_(UUIDS), BDMS.c.deleted == 0,
-        BDMS.c.volume_id.isnot(None)).order_by(BDMS.c.id)
+).where(match(BDMS.c.instance_uuid), BDMS.c.deleted == 0,
+        BDMS.c.volume_id.isnot(None)).order_by(BDMS.c.id))
 
 
 def volume_bdms(conn, uuids):
@@ -475,6 +480,6 @@ def volume_bdms(conn, uuids):
     if not uuids:
         return {}
     result = {}
-    for row in conn.execute(_BDMS_STMT, {'uuids': list(uuids)}).mappings():
+    for row in _BDMS_STMT.execute(conn, uuids).mappings():
         result.setdefault(row['instance_uuid'], []).append(row)
     return result

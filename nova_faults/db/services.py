@@ -194,14 +194,15 @@ def instance_count_by_hosts(ctx, hosts):
 
 # NOTE: built once (see nova_faults.db.servers): read for every server
 # whose host status is shown.
-_COMPUTE_SERVICES = sa.select(_SERVICES).where(
-    _SERVICES.c.host.in_(sa.bindparam('hosts', expanding=True)),
-    _SERVICES.c.binary == 'nova-compute', _SERVICES.c.deleted == 0)
+_COMPUTE_SERVICES = utils.KeyedSelect(lambda match: sa.select(
+    _SERVICES).where(match(_SERVICES.c.host),
+                     _SERVICES.c.binary == 'nova-compute',
+                     _SERVICES.c.deleted == 0))
 
 
 def compute_services(conn, hosts):
     """``{host: service row}`` of the live nova-compute services."""
     if not hosts:
         return {}
-    return {row['host']: row for row in conn.execute(
-        _COMPUTE_SERVICES, {'hosts': list(hosts)}).mappings()}
+    return {row['host']: row for row in _COMPUTE_SERVICES.execute(
+        conn, list(hosts)).mappings()}

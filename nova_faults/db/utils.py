@@ -21,10 +21,35 @@ import datetime
 
 from oslo_db import api as oslo_db_api
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
 retry_on_deadlock = oslo_db_api.wrap_db_retry(max_retries=5,
                                               retry_on_deadlock=True)
 """Retry a write on a database deadlock (five times)."""
+
+
+class KeyedSelect:
+    """A select of the rows of a list of keys, built once in two shapes.
+
+    ``build(match)`` builds the select, with ``match(column)`` as its
+    condition on the keys: ``column = :key`` for one key,
+    ``column IN (:keys)`` for more. NOTE: an ``IN`` of a list of values
+    (an expanding parameter) makes SQLAlchemy rewrite the statement's
+    SQL at every execution; a server's related rows are asked for one
+    key, a twentieth of the request's time in that rewriting before.
+    Both shapes select the same rows.
+    """
+
+    def __init__(self, build):
+        self.one = build(lambda column: column == sa.bindparam('key'))
+        self.many = build(lambda column: column.in_(
+            sa.bindparam('keys', expanding=True)))
+
+    def execute(self, conn, keys):
+        """The result of the select for ``keys`` (a non-empty list)."""
+        if len(keys) == 1:
+            return conn.execute(self.one, {'key': keys[0]})
+        return conn.execute(self.many, {'keys': list(keys)})
 
 
 def rows(conn, stmt, params=None):

@@ -452,6 +452,50 @@ class InstancesTestMixin:
         self.assertEqual({}, data['bdms'])
         self.assertEqual({}, data['faults'])
 
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(
+        max_examples=25,
+        suppress_health_check=[
+            hypothesis.HealthCheck.function_scoped_fixture])
+    @given(picks=st.lists(st.integers(0, 4), min_size=1, max_size=5),
+           keys=st.sampled_from([None, ('k',), ('k', 'image_a')]))
+    def test_related_rows_of_one_server_as_of_several(self, picks, keys):
+        # One server's related rows are selected with "=", several
+        # servers' with "IN": the rows of each server are the same.
+        if not getattr(self, '_related_seeded', False):
+            self._related_seeded = True
+            for uuid, code in ((self.i1['uuid'], 500), (self.i1['uuid'], 404),
+                               (self.i3['uuid'], 409)):
+                db_faults.instance_fault_create(self.ctx, {
+                    'instance_uuid': uuid, 'code': code, 'message': 'm',
+                    'details': '', 'host': 'c1'})
+            self.deployment.create_service(host='c1')
+            self.deployment.create_service(host='c2', host_mapping=False)
+            self.i5 = self.deployment.create_instance(
+                display_name='sys', host='c2', created_at=at(5),
+                updated_at=at(5), system_metadata={'k': '1', 'image_a': 'b',
+                                                   'other': 'c'})
+        servers = [self.i1, self.i2, self.i3, self.i4, self.i5]
+        rows = [servers[pick] for pick in dict.fromkeys(picks)]
+        related = instance_list.Related(
+            faults=True, metadata=True, system_metadata=(keys, 'image_'),
+            tags=True, bdms=True, services=True)
+        with db_api.cell_reader(self.ctx) as conn:
+            together = instance_list.related_rows(conn, 'cell', rows, related)
+            apart = {kind: {} for kind in together}
+            for row in rows:
+                for kind, values in instance_list.related_rows(
+                        conn, 'cell', [row], related).items():
+                    apart[kind].update(values)
+        self.assertEqual(apart, together)
+        self.assertTrue(together['faults'] or together['tags'] or
+                        together['system_metadata'] or
+                        together['services'] or
+                        set(picks) <= {3})
+        if self.i1 in rows:
+            # The newest of its faults.
+            self.assertEqual(404, together['faults'][self.i1['uuid']]['code'])
+
     def test_mappings(self):
         mapping = db_mappings.instance_mapping_get_by_instance_uuid(
             self.ctx, self.i1['uuid'])
