@@ -126,7 +126,7 @@ class _HTTPSession(requests.Session):
     segments), with parameters of strings, is prepared here
     (:meth:`_prepare_plain`): the same URL, query and headers, and the
     same header checks, as ``PreparedRequest.prepare``, which spends a
-    third of such a call parsing and re-quoting what is already plain.
+    fifth of such a call parsing and re-quoting what is already plain.
     Anything else is prepared by requests. The transport (urllib3's
     pools, TLS, retries) is requests' adapter either way.
     """
