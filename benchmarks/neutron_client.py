@@ -46,11 +46,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))
 
-from oslo_config import cfg  # noqa: E402
-
 import bench_measure  # noqa: E402
-from nova_faults import conf as nf_conf  # noqa: E402
 from nova_faults import context as nf_context  # noqa: E402
+from nova_faults.tests import fake_neutron  # noqa: E402
 
 SERVER = '11111111-2222-4333-8444-555555555555'
 TURN = 20
@@ -58,7 +56,6 @@ TURN = 20
 
 def serve_fake():
     """``--serve-fake``: the fake Neutron with one server; print its URL."""
-    from nova_faults.tests import fake_neutron
     fake = fake_neutron.FakeNeutron()
     fake.setUp()
     groups = [fake.add_security_group(name)['id']
@@ -77,15 +74,6 @@ def load_module(tree, label):
     spec.loader.exec_module(module)
     module.OVERLAP_ABOVE = float('inf')
     return module
-
-
-def make_conf(endpoint):
-    conf = cfg.ConfigOpts()
-    nf_conf.register_opts(conf)
-    conf([], project='nova-faults', default_config_files=[])
-    conf.set_override('auth_type', 'none', group='neutron')
-    conf.set_override('endpoint_override', endpoint, group='neutron')
-    return conf
 
 
 def raw_calls(endpoint):
@@ -136,7 +124,8 @@ def main(argv=None):
                                         auth_token='token')
         calls = {}
         for tree, label in zip(trees, labels):
-            module, conf = load_module(tree, label), make_conf(endpoint)
+            module = load_module(tree, label)
+            conf = fake_neutron.client_conf(endpoint)
             calls[label] = (lambda module=module, conf=conf:
                             module.security_group_names(conf, ctx, [SERVER]))
         calls['http.client alone'] = raw_calls(endpoint)

@@ -38,9 +38,6 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
-from oslo_config import cfg  # noqa: E402
-
-from nova_faults import conf as nf_conf  # noqa: E402
 from nova_faults import context as nf_context  # noqa: E402
 from nova_faults import neutron  # noqa: E402
 from nova_faults.tests import fake_neutron  # noqa: E402
@@ -55,11 +52,7 @@ def main(argv=None):
     logging.disable(logging.WARNING)
     fake = fake_neutron.FakeNeutron()
     fake.setUp()
-    conf = cfg.ConfigOpts()
-    nf_conf.register_opts(conf)
-    conf([], project='nova-faults', default_config_files=[])
-    conf.set_override('auth_type', 'none', group='neutron')
-    conf.set_override('endpoint_override', fake.endpoint, group='neutron')
+    conf = fake_neutron.client_conf(fake.endpoint)
     ctx = nf_context.RequestContext(user_id='u', project_id='p')
     groups = [fake.add_security_group(name) for name in ('default', 'web')]
     print('| Neutron answers in | first call for a server (ms) | '

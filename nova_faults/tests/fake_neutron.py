@@ -81,6 +81,23 @@ def _now():
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
 
 
+def client_conf(endpoint):
+    """A nova-faults configuration whose ``[neutron]`` asks ``endpoint``.
+
+    Without authentication (``auth_type = none``): the fake takes any
+    token, and the calls carry the caller's.
+    """
+    from oslo_config import cfg
+
+    from nova_faults import conf as nf_conf
+    conf = cfg.ConfigOpts()
+    nf_conf.register_opts(conf)
+    conf([], project='nova-faults', default_config_files=[])
+    conf.set_override('auth_type', 'none', group='neutron')
+    conf.set_override('endpoint_override', endpoint, group='neutron')
+    return conf
+
+
 class _Knob:
     """A behaviour for some requests.
 

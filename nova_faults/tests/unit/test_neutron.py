@@ -38,13 +38,7 @@ from nova_faults.tests import fake_neutron
 from nova_faults.tests import hypothesis_profiles
 
 
-def _conf(endpoint):
-    conf = cfg.ConfigOpts()
-    nf_conf.register_opts(conf)
-    conf([], project='nova-faults', default_config_files=[])
-    conf.set_override('auth_type', 'none', group='neutron')
-    conf.set_override('endpoint_override', endpoint, group='neutron')
-    return conf
+_conf = fake_neutron.client_conf
 
 
 class EnvironmentSettingsTest(testtools.TestCase):
