@@ -380,9 +380,9 @@ def _build_page_statement(dialect_name, filters, sort_keys, sort_dirs,
 # NOTE: the statements of the reads every request about one server makes
 # are built once per shape (values are bound parameters): building a
 # select and its cache key costs several times what running it costs on
-# SQLite, and a server costs eight of them.
-# The reads of related rows select by a list of instance uuids, in two
-# shapes (utils.KeyedSelect): most requests ask for one server's.
+# SQLite, and a server costs eight of them. The reads of related rows,
+# by a list of instance uuids, are built in two shapes
+# (utils.KeyedSelect): most requests ask for one server's.
 
 
 @functools.lru_cache(maxsize=None)

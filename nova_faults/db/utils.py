@@ -36,7 +36,7 @@ class KeyedSelect:
     ``column IN (:keys)`` for more. NOTE: an ``IN`` of a list of values
     (an expanding parameter) makes SQLAlchemy rewrite the statement's
     SQL at every execution; a server's related rows are asked for one
-    key, a twentieth of the request's time in that rewriting before.
+    key, and that rewriting took a fifteenth of its request's thread.
     Both shapes select the same rows.
     """
 

@@ -38,9 +38,6 @@ from nova_faults.tests import fake_neutron
 from nova_faults.tests import hypothesis_profiles
 
 
-_conf = fake_neutron.client_conf
-
-
 class EnvironmentSettingsTest(testtools.TestCase):
     """requests' environment settings, read once per endpoint."""
 
@@ -88,7 +85,7 @@ class EnvironmentSettingsTest(testtools.TestCase):
                              True, None)['proxies'])
 
     def test_the_neutron_session_uses_it(self):
-        conf = _conf('http://127.0.0.1:9')
+        conf = fake_neutron.client_conf('http://127.0.0.1:9')
         self.addCleanup(neutron.reset, conf)
         adapter = neutron.get_adapter(conf, None)
         session = adapter.session.session
@@ -383,7 +380,7 @@ class SecurityGroupNamesTest(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.neutron = self.useFixture(fake_neutron.FakeNeutron())
-        self.conf = _conf(self.neutron.endpoint)
+        self.conf = fake_neutron.client_conf(self.neutron.endpoint)
         self.ctx = nf_context.RequestContext(user_id='u', project_id='p')
 
     def test_not_configured_by_default(self):
@@ -450,7 +447,7 @@ class SecurityGroupNamesTest(testtools.TestCase):
         fake = fake_neutron.FakeNeutron()
         fake.setUp()
         try:
-            conf = _conf(fake.endpoint)
+            conf = fake_neutron.client_conf(fake.endpoint)
             groups = [fake.add_security_group(name) for name in names]
             servers = [str(uuid.uuid4()) for _ in range(5)]
             expected = {}
@@ -478,7 +475,7 @@ class OverlappedCallsTest(testtools.TestCase):
         self.useFixture(fixtures.MockPatchObject(neutron, 'OVERLAP_ABOVE',
                                                  -1))
         self.neutron = self.useFixture(fake_neutron.FakeNeutron())
-        self.conf = _conf(self.neutron.endpoint)
+        self.conf = fake_neutron.client_conf(self.neutron.endpoint)
         neutron.reset()
         self.addCleanup(neutron.reset)
         self.ctx = nf_context.RequestContext(user_id='u', project_id='p')
@@ -577,7 +574,7 @@ class OverlappedCallsTest(testtools.TestCase):
         fake = fake_neutron.FakeNeutron()
         fake.setUp()
         try:
-            conf = _conf(fake.endpoint)
+            conf = fake_neutron.client_conf(fake.endpoint)
             groups = [fake.add_security_group('g%d' % i) for i in range(4)]
             servers = [str(uuid.uuid4()) for _ in range(2)]
             ports = {}
@@ -609,7 +606,7 @@ class PaceTest(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.neutron = self.useFixture(fake_neutron.FakeNeutron())
-        self.conf = _conf(self.neutron.endpoint)
+        self.conf = fake_neutron.client_conf(self.neutron.endpoint)
         neutron.reset()
         self.addCleanup(neutron.reset)
         self.ctx = nf_context.RequestContext(user_id='u', project_id='p')
