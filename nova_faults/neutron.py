@@ -209,19 +209,19 @@ class _HTTPSession(requests.Session):
             if type(headers) is not dict:
                 return None
             merged.update(headers)
+        for name, value in list(merged.items()):
+            if value is None:
+                del merged[name]
+            elif type(name) is not str:
+                return None
+            else:
+                requests_utils.check_header_validity((name, value))
         prepared = requests.PreparedRequest()
         prepared.method = method
         prepared.url = url if match.group('path') else url + '/'
         if query:
             prepared.url += '?' + query
-        prepared.headers = requests_structures.CaseInsensitiveDict()
-        for name, value in merged.items():
-            if value is None:
-                continue
-            if type(name) is not str:
-                return None
-            requests_utils.check_header_validity((name, value))
-            prepared.headers[name] = value
+        prepared.headers = merged
         return prepared
 
     def _netrc_auth(self, url):
