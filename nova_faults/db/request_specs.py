@@ -111,7 +111,6 @@ def server_groups(api_conn, uuids):
     if not uuids:
         return {}
     result = {}
-    for inst_uuid, group_uuid in _SERVER_GROUPS.execute(api_conn,
-                                                        list(uuids)):
+    for inst_uuid, group_uuid in _SERVER_GROUPS.execute(api_conn, uuids):
         result.setdefault(inst_uuid, []).append(group_uuid)
     return result

@@ -205,4 +205,4 @@ def compute_services(conn, hosts):
     if not hosts:
         return {}
     return {row['host']: row for row in _COMPUTE_SERVICES.execute(
-        conn, list(hosts)).mappings()}
+        conn, hosts).mappings()}

@@ -46,10 +46,11 @@ class KeyedSelect:
             sa.bindparam('keys', expanding=True)))
 
     def execute(self, conn, keys):
-        """The result of the select for ``keys`` (a non-empty list)."""
+        """The result of the select for ``keys`` (non-empty, iterable)."""
+        keys = list(keys)
         if len(keys) == 1:
             return conn.execute(self.one, {'key': keys[0]})
-        return conn.execute(self.many, {'keys': list(keys)})
+        return conn.execute(self.many, {'keys': keys})
 
 
 def rows(conn, stmt, params=None):
