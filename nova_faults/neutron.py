@@ -52,6 +52,7 @@ from requests import utils as requests_utils
 from nova_faults.conf import neutron as neutron_conf
 from nova_faults import daemon_pool
 from nova_faults import exception
+from nova_faults import transport
 
 GROUP = neutron_conf.GROUP
 # NOTE: as Nova (MAX_SEARCH_IDS): ids go in the URL, whose length Neutron
@@ -127,8 +128,13 @@ class _HTTPSession(requests.Session):
     (:meth:`_prepare_plain`): the same URL, query and headers, and the
     same header checks, as ``PreparedRequest.prepare``, which spends a
     fifth of such a call parsing and re-quoting what is already plain.
-    Anything else is prepared by requests. The transport (urllib3's
-    pools, TLS, retries) is requests' adapter either way.
+    Anything else is prepared by requests.
+
+    The transport is :class:`nova_faults.transport.PlainHTTPAdapter` for
+    ``http://`` (a plain ``GET`` over kept ``http.client`` connections,
+    anything else through keystoneauth1's adapter behind it) and
+    keystoneauth1's ``TCPKeepAliveAdapter`` (urllib3's pools and TLS) for
+    ``https://``.
     """
 
     def __init__(self):
@@ -136,10 +142,10 @@ class _HTTPSession(requests.Session):
         self._settings = {}
         self._netrc = {}
         # What keystoneauth1 mounts on the session it makes itself (TCP
-        # keepalive on its connections).
+        # keepalive on its connections), behind our plain GETs over http.
         adapter = ks_session.TCPKeepAliveAdapter()
-        for scheme in list(self.adapters):
-            self.mount(scheme, adapter)
+        self.mount('https://', adapter)
+        self.mount('http://', transport.PlainHTTPAdapter(adapter))
 
     def request(self, method, url, params=None, data=None, headers=None,
                 cookies=None, files=None, auth=None, timeout=None,
@@ -285,7 +291,7 @@ def _plain_query(params):
 
 
 def _sets_cookies(raw):
-    """Whether the urllib3 response ``raw`` may carry cookies.
+    """Whether the answer ``raw`` (urllib3's, http.client's) sets cookies.
 
     ``CookieJar.extract_cookies`` reads only these two headers; without
     them, extracting changes no jar.

@@ -36,6 +36,7 @@ from nova_faults import context as nf_context
 from nova_faults import neutron
 from nova_faults.tests import fake_neutron
 from nova_faults.tests import hypothesis_profiles
+from nova_faults import transport
 
 
 class EnvironmentSettingsTest(testtools.TestCase):
@@ -90,10 +91,15 @@ class EnvironmentSettingsTest(testtools.TestCase):
         adapter = neutron.get_adapter(conf, None)
         session = adapter.session.session
         self.assertIsInstance(session, neutron._HTTPSession)
-        # keystoneauth1's own transport (TCP keepalive) is kept.
-        for scheme in ('http://', 'https://'):
-            self.assertIsInstance(session.get_adapter(scheme + 'neutron/'),
-                                  ks_session.TCPKeepAliveAdapter)
+        # keystoneauth1's own transport (TCP keepalive) is kept, behind
+        # the plain GETs over http.
+        self.assertIsInstance(session.get_adapter('https://neutron/'),
+                              ks_session.TCPKeepAliveAdapter)
+        plain = session.get_adapter('http://neutron/')
+        self.assertIsInstance(plain, transport.PlainHTTPAdapter)
+        self.assertIsInstance(plain.fallback, ks_session.TCPKeepAliveAdapter)
+        self.assertIn((socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+                      plain.socket_options)
 
 
 class _Capture:
