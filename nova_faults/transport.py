@@ -276,8 +276,10 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
                 original_response=answer)
         response.reason = answer.reason
         response.url = request.url
-        requests_cookies.extract_cookies_to_jar(response.cookies, request,
-                                                response.raw)
+        if 'Set-Cookie' in answer.msg or 'Set-Cookie2' in answer.msg:
+            # Only these headers set cookies (CookieJar.extract_cookies).
+            requests_cookies.extract_cookies_to_jar(response.cookies,
+                                                    request, response.raw)
         response.request = request
         response.connection = self
         return response
