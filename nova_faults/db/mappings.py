@@ -80,17 +80,21 @@ def _split_cell(row):
     return row
 
 
-def instance_mapping_get_by_instance_uuid(ctx, instance_uuid):
+def instance_mapping_get_by_instance_uuid(ctx, instance_uuid, then=None):
     """An instance mapping with its cell, in one query.
 
     The instance mapping with its ``cell_mapping`` (a dict or None: not
-    scheduled yet) in one query.
+    scheduled yet) in one query. ``then(conn)``, when given, runs in the
+    same transaction once the mapping is found (other API database reads
+    of the same request); the result is then ``(mapping, its result)``.
     """
     with db_api.reader(db_api.api_db(ctx), ctx) as conn:
         row = utils.one(conn, _IMAP_BY_INSTANCE_UUID,
                         {'instance_uuid': instance_uuid})
-    if row is None:
-        raise exception.InstanceMappingNotFound(uuid=instance_uuid)
+        if row is None:
+            raise exception.InstanceMappingNotFound(uuid=instance_uuid)
+        if then is not None:
+            return _split_cell(row), then(conn)
     return _split_cell(row)
 
 

@@ -103,17 +103,26 @@ def _known_cell(cell_mappings, cell):
     return cell
 
 
-def _mapped_cell(ctx, cell_mappings, instance_uuid, not_found):
-    """The cell mapping of an instance; raise ``not_found`` when unmapped."""
+def _mapped_cell(ctx, cell_mappings, instance_uuid, not_found,
+                 with_mapping=None):
+    """The cell mapping of an instance; raise ``not_found`` when unmapped.
+
+    With ``with_mapping(conn)``: ``(cell, its result)``, read in the
+    mapping's transaction.
+    """
     try:
         mapping = db_mappings.instance_mapping_get_by_instance_uuid(
-            ctx, instance_uuid)
+            ctx, instance_uuid, then=with_mapping)
     except exception.InstanceMappingNotFound:
         raise not_found
+    extra = None
+    if with_mapping is not None:
+        mapping, extra = mapping
     cell = mapping.get('cell_mapping')
     if not cell:
         raise not_found
-    return _known_cell(cell_mappings, cell)
+    cell = _known_cell(cell_mappings, cell)
+    return cell if with_mapping is None else (cell, extra)
 
 
 def marker_values(ctx, conf, cell_mappings, marker, sort_keys):
@@ -320,7 +329,7 @@ class InstanceList:
 
     @classmethod
     def get_one(cls, ctx, conf, instance_uuid, cell_mappings=None,
-                project_id=None, then=None):
+                project_id=None, then=None, with_mapping=None):
         """One instance row (any columns the views need) and its cell.
 
         Found through its instance mapping; ``project_id`` scopes the
@@ -328,12 +337,19 @@ class InstanceList:
         database layer answers). ``then(conn, row)``, when given, runs on
         the same connection and transaction as the lookup (one round
         trip to the cell) for a row that was found; the result is then
-        ``(row, cell, its result)``, else ``(row, cell)``. Raises
+        ``(row, cell, its result)``, else ``(row, cell)``.
+        ``with_mapping(conn)``, when given, runs in the API database
+        transaction that reads the instance mapping (the request's other
+        API database reads); its result is added last. Raises
         ``InstanceNotFound``; ``CellUnavailable`` (503, naming the cell)
         when the cell does not answer.
         """
         not_found = exception.InstanceNotFound(instance_id=instance_uuid)
-        cell = _mapped_cell(ctx, cell_mappings, instance_uuid, not_found)
+        cell = _mapped_cell(ctx, cell_mappings, instance_uuid, not_found,
+                            with_mapping)
+        api_result = ()
+        if with_mapping is not None:
+            cell, api_result = cell[0], (cell[1],)
 
         def lookup(cctx):
             with db_api.cell_reader(cctx) as conn:
@@ -349,8 +365,8 @@ class InstanceList:
         if row is None:
             raise not_found
         if then is None:
-            return row, cell
-        return row, cell, extra
+            return (row, cell) + api_result
+        return (row, cell, extra) + api_result
 
     @classmethod
     def count_by_hosts(cls, ctx, hosts):

@@ -58,8 +58,17 @@ class InstanceGroupList:
         if not instance_uuids:
             return ({}, {}) if with_specs else {}
         with db_api.reader(db_api.api_db(context), context) as conn:
-            groups = db_request_specs.server_groups(conn, instance_uuids)
-            if not with_specs:
-                return groups
-            return groups, db_request_specs.request_specs(conn,
-                                                          instance_uuids)
+            return cls.read(conn, instance_uuids, with_specs)
+
+    @classmethod
+    def read(cls, api_conn, instance_uuids, with_specs=False):
+        """:meth:`get_uuids_by_instance_uuids` on ``api_conn``.
+
+        ``api_conn`` is a connection to the API database, in a
+        transaction of the caller's.
+        """
+        groups = db_request_specs.server_groups(api_conn, instance_uuids)
+        if not with_specs:
+            return groups
+        return groups, db_request_specs.request_specs(api_conn,
+                                                      instance_uuids)

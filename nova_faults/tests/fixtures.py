@@ -573,7 +573,8 @@ class QueryCounter(fixtures.Fixture):
     ``QueryCounter(deployment)`` watches the API database and every cell;
     ``QueryCounter(engines=[...])`` given engines. ``count`` is the total
     of SELECT/INSERT/UPDATE/DELETE statements, ``statements`` their text;
-    ``reset()`` starts again; ``by_database`` counts per engine URL.
+    ``reset()`` starts again; ``by_database`` counts per engine URL, and
+    ``transactions`` the transactions begun per engine URL.
     """
 
     _KINDS = ('select', 'insert', 'update', 'delete', 'with')
@@ -592,10 +593,11 @@ class QueryCounter(fixtures.Fixture):
         self._lock = threading.Lock()
         self.reset()
         for engine in engines:
-            listener = self._listener(str(engine.url))
-            sa.event.listen(engine, 'before_cursor_execute', listener)
-            self.addCleanup(sa.event.remove, engine,
-                            'before_cursor_execute', listener)
+            for event, listener in (
+                    ('before_cursor_execute', self._listener(str(engine.url))),
+                    ('begin', self._begin_listener(str(engine.url)))):
+                sa.event.listen(engine, event, listener)
+                self.addCleanup(sa.event.remove, engine, event, listener)
 
     def _listener(self, name):
         def count(conn, cursor, statement, parameters, context, many):
@@ -606,9 +608,16 @@ class QueryCounter(fixtures.Fixture):
                         name, 0) + 1
         return count
 
+    def _begin_listener(self, name):
+        def begin(conn):
+            with self._lock:
+                self.transactions[name] = self.transactions.get(name, 0) + 1
+        return begin
+
     def reset(self):
         self.statements = []
         self.by_database = {}
+        self.transactions = {}
 
     @property
     def count(self):

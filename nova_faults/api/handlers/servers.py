@@ -313,11 +313,14 @@ def build_view_options(ctx, conf, version, links, mappings, rows):
 def get_instance(ctx, conf, server_id, mappings, version):
     """A server the caller may see, or 404; with what its view needs.
 
-    Returns ``(row, visibility, related data)``. The instance and its
-    related rows are read in one call to its cell. A non-admin only finds
-    their own project's servers (another project's server is "not found",
-    as Nova's database layer answers). A server whose cell does not answer
-    is a 503 naming the cell.
+    Returns ``(row, visibility, related data, groups)``. The instance and
+    its related rows are read in one call to its cell; its server groups
+    (2.71) and request spec fields (2.96; then ``groups`` is ``(groups,
+    specs)``) with its instance mapping, in one transaction of the API
+    database. A non-admin only finds their own project's servers
+    (another project's server is "not found", as Nova's database layer
+    answers). A server whose cell does not answer is a 503 naming the
+    cell.
     """
     if not uuidutils.is_uuid_like(server_id):
         raise exception.InstanceNotFound(instance_id=server_id)
@@ -332,9 +335,17 @@ def get_instance(ctx, conf, server_id, mappings, version):
             conn, row[instance_list.CELL_KEY], [row],
             visibility.related(version), fault_uuids([row]))
         return visibility, data
-    row, _cell, (visibility, data) = instance_list.InstanceList.get_one(
-        ctx, conf, server_id, mappings, project_id=project_id, then=related)
-    return row, visibility, data
+
+    def groups(api_conn):
+        if version < (2, 71):
+            return None
+        return request_spec.InstanceGroupList.read(
+            api_conn, [server_id], with_specs=version >= (2, 96))
+    row, _cell, (visibility, data), groups = \
+        instance_list.InstanceList.get_one(
+            ctx, conf, server_id, mappings, project_id=project_id,
+            then=related, with_mapping=groups)
+    return row, visibility, data, groups
 
 
 def index(req):
@@ -357,19 +368,16 @@ def show(req):
             start_names_by_instance(ctx, conf, [server_id])
     mappings = common.cell_mappings(ctx, conf)
     try:
-        row, visibility, data = get_instance(ctx, conf, server_id, mappings,
-                                             version)
+        row, visibility, data, groups = get_instance(
+            ctx, conf, server_id, mappings, version)
     except exception.CellUnavailable:
         if version < (2, 69):
             raise
         return _show_from_down_cell(req, ctx, version, server_id)
     ctx.can(SERVERS % 'show', target={'project_id': row['project_id']})
-    specs = groups = None
-    if version >= (2, 71):
-        groups = request_spec.InstanceGroupList.get_uuids_by_instance_uuids(
-            ctx, [server_id], with_specs=version >= (2, 96))
-        if version >= (2, 96):
-            groups, specs = groups
+    specs = None
+    if version >= (2, 96):
+        groups, specs = groups
     opts = view_options(ctx, conf, version, make_links(req), [row],
                         visibility, data, specs=specs, groups=groups,
                         show=True, security_groups=security_groups())

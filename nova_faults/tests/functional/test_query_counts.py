@@ -93,7 +93,7 @@ class QueryCountTest(base.APITestCase):
             uuids.append(row['uuid'])
         return uuids
 
-    def count(self, path, version):
+    def count(self, path, version, transactions=False):
         self.api.get(path, version=version, user=ADMIN)  # warm caches
         counter = nf_fixtures.QueryCounter(self.deployment)
         counter.setUp()
@@ -102,6 +102,8 @@ class QueryCountTest(base.APITestCase):
         finally:
             counter.cleanUp()
         self.assertEqual(200, resp.status_int, resp.text)
+        if transactions:
+            return counter.count, counter.transactions
         return counter.count
 
     def test_server_index_and_detail(self):
@@ -132,6 +134,18 @@ class QueryCountTest(base.APITestCase):
         # Mapping; instance, faults, metadata, system metadata, tags,
         # block devices, the host's service; request spec and groups.
         self.assertLessEqual(more['2.100'], 10, more)
+
+    def test_server_show_one_transaction_per_database(self):
+        # The groups and request spec are read with the instance mapping,
+        # the related rows with the instance.
+        self.add_hosts(3)
+        uuid = self.add_servers(2)[1]
+        api_url = str(self.deployment.engine(api=True).url)
+        for version in ('2.1', '2.71', '2.84', '2.100'):
+            _count, transactions = self.count('/servers/%s' % uuid, version,
+                                              transactions=True)
+            self.assertEqual(1, transactions.pop(api_url), version)
+            self.assertEqual([1], list(transactions.values()), version)
 
     def test_os_services(self):
         self.add_hosts(3)
