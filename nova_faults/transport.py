@@ -177,7 +177,7 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
         if not isinstance(url, str) or not url.startswith('http://') or \
                 'User-Agent' not in request.headers:
             return None
-        if requests_utils.select_proxy(url, proxies or {}):
+        if proxies and requests_utils.select_proxy(url, proxies):
             return None
         parts = urlparse.urlsplit(url)
         host = parts.hostname
