@@ -68,7 +68,7 @@ _MAX_GUESSES = 32
 
 # The groups are asked for beside the ports only while a ports call takes
 # longer than this (seconds, a moving average; see _Pace).
-OVERLAP_ABOVE = 0.002
+OVERLAP_ABOVE = 0.005
 
 # id(ConfigOpts) -> (weak reference to it, session, service auth, adapter
 # options); a ConfigOpts is a mapping, hence not hashable.
@@ -445,7 +445,12 @@ class _Pace:
     on a 2-core machine, which is more than it saves when Neutron
     answers in a millisecond (the client's own work, which threads do not
     overlap under the GIL, is most of such a call); when Neutron takes
-    its time, it saves about one round trip. The average follows the
+    its time, it saves about one round trip. NOTE: a call's time, seen
+    from here, includes the waits of its thread for the GIL while the
+    request's own thread runs: a busy worker saw 2 to 3 ms for calls that
+    Neutron answered in half a millisecond, and overlapping them then
+    added a thread to that contention (one server 4 to 7 % slower), hence
+    a threshold well above that. The average follows the
     last few calls, so a Neutron that slows down (or recovers) changes
     the choice within a handful of requests. Updates are not locked: a
     lost one only delays that by one call.

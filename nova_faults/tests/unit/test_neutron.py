@@ -636,9 +636,9 @@ class PaceTest(testtools.TestCase):
         self.assertEqual(3, len(self.neutron.requests_for('security-groups')))
 
     def test_slow_neutron_gets_both_calls_at_once(self):
-        # A ports call of 10 ms or more: the next known server's groups
-        # are asked for beside its ports (the first, unknown, after).
-        self.neutron.set_delay(0.01, collection='ports')
+        # A ports call of 25 ms: the next known server's groups are
+        # asked for beside its ports (the first, unknown, after).
+        self.neutron.set_delay(0.025, collection='ports')
         self.assertEqual({self.server: [{'name': 'web'}]}, self.names())
         self.submit.assert_not_called()
         self.assertTrue(neutron._pace.slow())
