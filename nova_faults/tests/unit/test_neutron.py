@@ -12,9 +12,7 @@
 
 """The Neutron client: Nova's bindings of servers to groups, over HTTP."""
 
-import re
 import socket
-import threading
 import time
 from unittest import mock
 import uuid
@@ -36,6 +34,7 @@ from nova_faults import context as nf_context
 from nova_faults import neutron
 from nova_faults.tests import fake_neutron
 from nova_faults.tests import hypothesis_profiles
+from nova_faults.tests import scripted_http
 from nova_faults import transport
 
 
@@ -100,48 +99,6 @@ class EnvironmentSettingsTest(testtools.TestCase):
         self.assertIsInstance(plain.fallback, ks_session.TCPKeepAliveAdapter)
         self.assertIn((socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
                       plain.socket_options)
-
-
-class _Capture:
-    """A raw HTTP server on 127.0.0.1 keeping the bytes of each request.
-
-    It answers ``answer`` (bytes) to each request head it reads, on
-    kept-alive connections.
-    """
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.received = []
-        self.listener = socket.create_server(('127.0.0.1', 0))
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._connection, args=(conn,),
-                             daemon=True).start()
-
-    def _connection(self, conn):
-        with conn, conn.makefile('rb') as reader:
-            while True:
-                head = b''
-                while not head.endswith(b'\r\n\r\n'):
-                    line = reader.readline()
-                    if not line:
-                        return
-                    head += line
-                length = re.search(rb'(?i)\r\ncontent-length: (\d+)', head)
-                body = reader.read(int(length.group(1))) if length else b''
-                self.received.append(head + body)
-                conn.sendall(self.answer)
-
-    def close(self):
-        self.listener.close()
 
 
 _ANSWERS = [
@@ -209,7 +166,7 @@ class PlainRequestTest(testtools.TestCase):
         'stream': st.sampled_from([None, False, True]),
     }), min_size=1, max_size=3), st.sampled_from(_ANSWERS))
     def test_same_requests_and_responses_as_requests(self, calls, answer):
-        server = _Capture(answer)
+        server = scripted_http.ScriptedServer([(answer, False)])
         results = []
         try:
             for session in (neutron._HTTPSession(), requests.Session()):
@@ -223,7 +180,7 @@ class PlainRequestTest(testtools.TestCase):
         self.assertEqual(results[1], results[0])
 
     def test_netrc_and_proxy_of_the_environment(self):
-        server = _Capture(_ANSWERS[0])
+        server = scripted_http.ScriptedServer([(_ANSWERS[0], False)])
         self.addCleanup(server.close)
         netrc = self.useFixture(fixtures.TempDir()).join('netrc')
         with open(netrc, 'w') as stream:
@@ -245,7 +202,7 @@ class PlainRequestTest(testtools.TestCase):
         self.assertIn(b'Authorization: Basic ', ours)
 
     def test_plain_requests_skip_the_session_merging(self):
-        server = _Capture(_ANSWERS[0])
+        server = scripted_http.ScriptedServer([(_ANSWERS[0], False)])
         self.addCleanup(server.close)
         session = neutron._HTTPSession()
         self.addCleanup(session.close)
@@ -372,7 +329,7 @@ class PreparePlainTest(testtools.TestCase):
     def test_cookies_are_still_kept(self):
         # The answer that sets a cookie is extracted into the session's
         # jar; one without Set-Cookie leaves the jar alone.
-        server = _Capture(_ANSWERS[1])
+        server = scripted_http.ScriptedServer([(_ANSWERS[1], False)])
         self.addCleanup(server.close)
         session = neutron._HTTPSession()
         self.addCleanup(session.close)

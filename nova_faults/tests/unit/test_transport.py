@@ -21,7 +21,6 @@ same response, or fails with the same exception.
 """
 
 import gzip
-import re
 import socket
 import threading
 import zlib
@@ -35,80 +34,8 @@ from requests import adapters
 import testtools
 
 from nova_faults.tests import hypothesis_profiles
+from nova_faults.tests import scripted_http
 from nova_faults import transport
-
-
-class _Server:
-    """A raw HTTP server on 127.0.0.1 answering scripted bytes.
-
-    ``answers`` is a list of ``(bytes, close)``: the n-th request read
-    (over every connection) gets the n-th answer (the last one once they
-    run out), and its connection is closed after it when ``close``; an
-    answer of None closes the connection without answering. It keeps
-    the bytes of each request and counts connections and answers given
-    (a closed connection counting as given once closed).
-    """
-
-    def __init__(self, answers):
-        self.answers = answers
-        self.received = []
-        self.connections = 0
-        self.answered = 0
-        self.listener = socket.create_server(('127.0.0.1', 0))
-        self.port = self.listener.getsockname()[1]
-        self._lock = threading.Lock()
-        self._answered = threading.Condition(self._lock)
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def url(self, path='/'):
-        return 'http://127.0.0.1:%d%s' % (self.port, path)
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            with self._lock:
-                self.connections += 1
-            threading.Thread(target=self._connection, args=(conn,),
-                             daemon=True).start()
-
-    def _connection(self, conn):
-        with conn, conn.makefile('rb') as reader:
-            while True:
-                head = b''
-                while not head.endswith(b'\r\n\r\n'):
-                    line = reader.readline()
-                    if not line:
-                        return
-                    head += line
-                length = re.search(rb'(?i)\r\ncontent-length: (\d+)', head)
-                body = reader.read(int(length.group(1))) if length else b''
-                with self._lock:
-                    self.received.append(head + body)
-                    index = min(len(self.received), len(self.answers)) - 1
-                answer, close = self.answers[index]
-                try:
-                    if answer is None:
-                        return
-                    conn.sendall(answer)
-                    if close:
-                        conn.shutdown(socket.SHUT_RDWR)
-                        return
-                finally:
-                    with self._lock:
-                        self.answered += 1
-                        self._answered.notify_all()
-
-    def wait_answered(self):
-        """Until every request received has been answered (or closed)."""
-        with self._lock:
-            self._answered.wait_for(
-                lambda: self.answered >= len(self.received), 10)
-
-    def close(self):
-        self.listener.close()
 
 
 def _session(plain):
@@ -213,7 +140,7 @@ class SameAsRequestsTest(testtools.TestCase):
     @given(_CALLS, st.lists(_answers(), min_size=1, max_size=3))
     def test_same_bytes_and_responses(self, calls, answers):
         results = []
-        server = _Server(answers)
+        server = scripted_http.ScriptedServer(answers)
         try:
             for plain in (True, False):
                 with _session(plain) as session:
@@ -240,7 +167,7 @@ class KeptConnectionsTest(testtools.TestCase):
         self.addCleanup(self.session.close)
 
     def _server(self, answers):
-        server = _Server(answers)
+        server = scripted_http.ScriptedServer(answers)
         self.addCleanup(server.close)
         return server
 
@@ -379,7 +306,7 @@ class KeystoneauthTest(testtools.TestCase):
                           'http://127.0.0.1:%d/' % port, authenticated=False)
 
     def test_answer_and_status_errors(self):
-        server = _Server([
+        server = scripted_http.ScriptedServer([
             (b'HTTP/1.1 200 OK\r\nContent-Length: 13\r\n'
              b'Content-Type: application/json\r\n\r\n{"ports": []}', False),
             (b'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}',
