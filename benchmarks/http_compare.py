@@ -146,12 +146,14 @@ def command(kind, app, port, args, config):
                 str(args.workers), '-b', '127.0.0.1:%d' % port,
                 '--timeout', '120', '--chdir', HERE, module]
     if kind == 'uwsgi':
-        return [os.path.join(VENV_BIN, 'uwsgi'), '--http-socket',
+        # NOTE: --http11-socket keeps connections alive; --http-socket
+        # (with --http-keepalive) closed each one after its first answer,
+        # so half the client's requests failed and were sent again.
+        return [os.path.join(VENV_BIN, 'uwsgi'), '--http11-socket',
                 '127.0.0.1:%d' % port, '--master', '--processes',
                 str(args.workers), '--lazy-apps', '--need-app',
                 '--die-on-term', '--disable-logging', '--pythonpath', HERE,
-                '--pythonpath', os.path.dirname(HERE), '--module', module,
-                '--http-keepalive', '--add-header', 'Connection: Keep-Alive']
+                '--pythonpath', os.path.dirname(HERE), '--module', module]
     raise ValueError(kind)
 
 
