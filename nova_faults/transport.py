@@ -67,6 +67,8 @@ _PLAIN_HOST = re.compile(r'[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\Z')
 # escapes in upper case.
 _PLAIN_TARGET = re.compile(
     r"/(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-F]{2})*\Z")
+# requests' timeouts this adapter takes: none, seconds, (connect, read).
+_TIMEOUTS = (type(None), int, float, tuple)
 # How a kept connection that the server closed fails, unanswered.
 _CLOSED_WHILE_KEPT = (http.client.RemoteDisconnected, ConnectionResetError,
                       BrokenPipeError)
@@ -140,7 +142,8 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
     def send(self, request, stream=False, timeout=None, verify=True,
              cert=None, proxies=None):
         target = self._target(request, stream, proxies)
-        if target is None:
+        if target is None or not isinstance(timeout, _TIMEOUTS):
+            # (urllib3's Timeout objects are for urllib3.)
             return self.fallback.send(
                 request, stream=stream, timeout=timeout, verify=verify,
                 cert=cert, proxies=proxies)

@@ -32,6 +32,7 @@ from keystoneauth1 import session as ks_session
 import requests
 from requests import adapters
 import testtools
+import urllib3
 
 from nova_faults.tests import hypothesis_profiles
 from nova_faults.tests import scripted_http
@@ -268,7 +269,9 @@ class KeptConnectionsTest(testtools.TestCase):
         session.get(url, headers={'User-Agent': None},
                     allow_redirects=False)
         session.get(url, proxies={'http': url}, allow_redirects=False)
-        self.assertEqual(['POST', 'GET', 'GET', 'GET'],
+        session.get(url, timeout=urllib3.Timeout(connect=5, read=5),
+                    allow_redirects=False)
+        self.assertEqual(['POST', 'GET', 'GET', 'GET', 'GET'],
                          [method for method, _url in sent])
 
     def test_urls_urllib3_would_rewrite_go_to_the_fallback(self):
