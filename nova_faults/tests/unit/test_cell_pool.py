@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import fixtures
 import testtools
@@ -153,13 +154,18 @@ class BurstTestCase(testtools.TestCase):
         result = cells.scatter_gather(self.ctx, self.cells, fn, timeout=30)
         self.assertIs(cells.DID_NOT_RESPOND, result[self.hung['uuid']])
         self.assertEqual('cell2', result[self.healthy['uuid']])
-        # When the cell answers again, the next call sees it.
+        # When the cell answers again, the next call sees it (once the
+        # released calls have given their slots back: they need to be
+        # scheduled first, which a loaded machine may take a while to do).
         release.set()
-        for _ in range(100):
+        deadline = time.monotonic() + 10
+        while True:
             result = cells.scatter_gather(self.ctx, [self.hung], fn,
                                           timeout=5)
-            if result[self.hung['uuid']] == 'cell1':
+            if result[self.hung['uuid']] == 'cell1' or \
+                    time.monotonic() > deadline:
                 break
+            time.sleep(0.01)
         self.assertEqual('cell1', result[self.hung['uuid']])
 
 
