@@ -185,7 +185,7 @@ class _HTTPSession(requests.Session):
         response = adapter.send(prepared, timeout=timeout, **settings)
         response.elapsed = datetime.timedelta(
             seconds=time.perf_counter() - start)
-        if _sets_cookies(response.raw):
+        if transport.sets_cookies(getattr(response.raw, 'headers', None)):
             requests_cookies.extract_cookies_to_jar(self.cookies, prepared,
                                                     response.raw)
         if not settings['stream']:
@@ -288,17 +288,6 @@ def _plain_query(params):
                 return None
             pairs.append((key, value))
     return urlparse.urlencode(pairs)
-
-
-def _sets_cookies(raw):
-    """Whether the answer ``raw`` (urllib3's, http.client's) sets cookies.
-
-    ``CookieJar.extract_cookies`` reads only these two headers; without
-    them, extracting changes no jar.
-    """
-    headers = getattr(raw, 'headers', None)
-    return headers is None or 'Set-Cookie' in headers or \
-        'Set-Cookie2' in headers
 
 
 def _loaded(conf):

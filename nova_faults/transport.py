@@ -122,6 +122,16 @@ def _headers(message):
         (name, ', '.join(values)) for name, values in joined.values())
 
 
+def sets_cookies(headers):
+    """Whether an answer with ``headers`` (None: unknown) may set cookies.
+
+    ``CookieJar.extract_cookies`` reads only these two headers; without
+    them, extracting changes no jar.
+    """
+    return headers is None or 'Set-Cookie' in headers or \
+        'Set-Cookie2' in headers
+
+
 class PlainHTTPAdapter(adapters.BaseAdapter):
     """Plain GET requests over kept ``http.client`` connections.
 
@@ -279,8 +289,7 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
                 original_response=answer)
         response.reason = answer.reason
         response.url = request.url
-        if 'Set-Cookie' in answer.msg or 'Set-Cookie2' in answer.msg:
-            # Only these headers set cookies (CookieJar.extract_cookies).
+        if sets_cookies(answer.msg):
             requests_cookies.extract_cookies_to_jar(response.cookies,
                                                     request, response.raw)
         response.request = request
