@@ -104,25 +104,21 @@ def _known_cell(cell_mappings, cell):
 
 
 def _mapped_cell(ctx, cell_mappings, instance_uuid, not_found,
-                 with_mapping=None):
-    """The cell mapping of an instance; raise ``not_found`` when unmapped.
+                 with_mapping=lambda conn: None):
+    """(cell mapping of an instance, ``with_mapping(conn)``).
 
-    With ``with_mapping(conn)``: ``(cell, its result)``, read in the
-    mapping's transaction.
+    ``with_mapping`` runs in the mapping's transaction. Raises
+    ``not_found`` when the instance is not mapped to a cell.
     """
     try:
-        mapping = db_mappings.instance_mapping_get_by_instance_uuid(
+        mapping, extra = db_mappings.instance_mapping_get_by_instance_uuid(
             ctx, instance_uuid, then=with_mapping)
     except exception.InstanceMappingNotFound:
         raise not_found
-    extra = None
-    if with_mapping is not None:
-        mapping, extra = mapping
     cell = mapping.get('cell_mapping')
     if not cell:
         raise not_found
-    cell = _known_cell(cell_mappings, cell)
-    return cell if with_mapping is None else (cell, extra)
+    return _known_cell(cell_mappings, cell), extra
 
 
 def marker_values(ctx, conf, cell_mappings, marker, sort_keys):
@@ -132,8 +128,8 @@ def marker_values(ctx, conf, cell_mappings, marker, sort_keys):
 
     Raises ``MarkerNotFound``; ``CellUnavailable`` when its cell fails.
     """
-    cell = _mapped_cell(ctx, cell_mappings, marker,
-                        exception.MarkerNotFound(marker=marker))
+    cell, _extra = _mapped_cell(ctx, cell_mappings, marker,
+                                exception.MarkerNotFound(marker=marker))
 
     def lookup(cctx):
         with db_api.cell_reader(cctx) as conn:
@@ -345,11 +341,10 @@ class InstanceList:
         when the cell does not answer.
         """
         not_found = exception.InstanceNotFound(instance_id=instance_uuid)
-        cell = _mapped_cell(ctx, cell_mappings, instance_uuid, not_found,
-                            with_mapping)
-        api_result = ()
-        if with_mapping is not None:
-            cell, api_result = cell[0], (cell[1],)
+        cell, api_result = _mapped_cell(
+            ctx, cell_mappings, instance_uuid, not_found,
+            with_mapping or (lambda conn: None))
+        api_result = () if with_mapping is None else (api_result,)
 
         def lookup(cctx):
             with db_api.cell_reader(cctx) as conn:
