@@ -194,9 +194,8 @@ class KeptConnectionsTest(testtools.TestCase):
     def test_closed_while_kept_is_not_used(self):
         # The server closes the connection after answering, without
         # saying so: the next request finds it closed and opens another.
-        server = self._server([(_OK[0], True)])
-        server.answers = [(_OK[0].replace(b'\r\n\r\n',
-                                          b'\r\nX-Kept: 1\r\n\r\n'), True)]
+        server = self._server([(_OK[0].replace(
+            b'\r\n\r\n', b'\r\nX-Kept: 1\r\n\r\n'), True)])
         for _ in range(3):
             self.assertEqual('1', self._get(server).headers['X-Kept'])
         self.assertEqual(3, server.connections)
