@@ -257,10 +257,10 @@ class Service(_Timestamps, _SoftDelete, MainBase):
 
     __tablename__ = 'services'
     __table_args__ = _args(
-        sa.UniqueConstraint('host', 'topic', 'deleted',
-                            name='uniq_services0host0topic0deleted'),
         sa.UniqueConstraint('host', 'binary', 'deleted',
                             name='uniq_services0host0binary0deleted'),
+        sa.UniqueConstraint('host', 'topic', 'deleted',
+                            name='uniq_services0host0topic0deleted'),
         sa.Index('services_uuid_idx', 'uuid', unique=True),
     )
 

@@ -32,6 +32,8 @@ from nova_faults.db import api as db_api
 from nova_faults.db import mappings as db_mappings
 from nova_faults.db import migration
 from nova_faults.db import migrations
+from nova_faults.db import models
+from nova_faults import exception
 from nova_faults.tests import fixtures as nf_fixtures
 
 
@@ -181,6 +183,89 @@ class SQLiteManageTestCase(ManageTestMixin, testtools.TestCase):
         self.assertIn('could not be migrated', err)
 
 
+def sqlite_schema(url):
+    """Every CREATE statement of a SQLite database, by object."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                'SELECT type, name, tbl_name, sql FROM sqlite_master'))
+            return {(kind, name, table): ' '.join((sql or '').split())
+                    for kind, name, table, sql in rows}
+    finally:
+        engine.dispose()
+
+
+class CreateAtHeadTestCase(testtools.TestCase):
+    """A new embedded file made from the models is what the migrations
+    make of it."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def _both(self, database):
+        migrated = 'sqlite:///%s/migrated-%s.sqlite' % (self.tmp, database)
+        created = 'sqlite:///%s/created-%s.sqlite' % (self.tmp, database)
+        migration.upgrade(migrated, database)
+        self.assertTrue(migration.is_new_sqlite(created))
+        migration.create_at_head(created, database)
+        self.assertFalse(migration.is_new_sqlite(created))
+        return migrated, created
+
+    def _check_same(self, database):
+        migrated, created = self._both(database)
+        expected = sqlite_schema(migrated)
+        self.assertIn(('table', migrations.VERSION_TABLE,
+                       migrations.VERSION_TABLE), expected)
+        self.assertEqual(len(migration._METADATA[database].tables) + 1,
+                         sum(1 for kind, _, _ in expected if kind == 'table'))
+        self.assertEqual(expected, sqlite_schema(created))
+        self.assertEqual(migration.head(database),
+                         migration.get_version(created, database))
+        # Alembic takes the stamp as its own: nothing left to run.
+        migration.upgrade(created, database)
+        self.assertEqual(expected, sqlite_schema(created))
+
+    def test_api_schema_is_the_migrated_one(self):
+        self._check_same(migration.API)
+
+    def test_main_schema_is_the_migrated_one(self):
+        self._check_same(migration.MAIN)
+
+    def test_comparison_sees_a_missing_index(self):
+        migrated, created = self._both(migration.MAIN)
+        engine = sa.create_engine(created, poolclass=sa.pool.NullPool)
+        self.addCleanup(engine.dispose)
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                'DROP INDEX instance_actions_instance_uuid_updated_at_idx'))
+        self.assertNotEqual(sqlite_schema(migrated), sqlite_schema(created))
+
+    def test_is_new_sqlite(self):
+        path = os.path.join(self.tmp, 'x.sqlite')
+        self.assertTrue(migration.is_new_sqlite('sqlite:///' + path))
+        open(path, 'w').close()
+        self.assertTrue(migration.is_new_sqlite('sqlite:///' + path))
+        with open(path, 'w') as handle:
+            handle.write('x')
+        self.assertFalse(migration.is_new_sqlite('sqlite:///' + path))
+        for url in ('sqlite://', 'sqlite:///:memory:',
+                    'mysql+pymysql://u:p@127.0.0.1/nowhere'):
+            self.assertFalse(migration.is_new_sqlite(url), url)
+
+    def test_failure_leaves_no_file(self):
+        url = 'sqlite:///%s/cell.sqlite' % self.tmp
+        self.useFixture(fixtures.MockPatchObject(
+            models.MainBase.metadata, 'create_all',
+            side_effect=sa.exc.OperationalError('CREATE', {}, 'disk I/O')))
+        exc = self.assertRaises(exception.DatabaseMigrationFailed,
+                                migration.create_at_head, url,
+                                migration.MAIN)
+        self.assertIn('OperationalError', str(exc))
+        self.assertEqual([], os.listdir(self.tmp))
+
+
 class MySQLManageTestCase(ManageTestMixin, testtools.TestCase):
     backend = 'mysql'
 
@@ -280,6 +365,28 @@ class EmbeddedDefaultTestCase(testtools.TestCase):
         out = subprocess.run([sys.executable, '-c', code], check=True,
                              capture_output=True, text=True).stdout
         self.assertEqual('False', out.strip())
+
+    def test_first_start_does_not_load_alembic(self):
+        # New files are created from the models and stamped at head.
+        state = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                             'state')
+        code = (
+            'import sys\n'
+            'from nova_faults.db import migration\n'
+            'from nova_faults.tests import fixtures\n'
+            'assert migration.ensure_embedded(fixtures.make_conf(%r))\n'
+            'print("alembic" in sys.modules)\n' % state)
+        out = subprocess.run([sys.executable, '-c', code], check=True,
+                             capture_output=True, text=True).stdout
+        self.assertEqual('False', out.strip())
+        for name, database in (('nova_faults_api.sqlite', migration.API),
+                               (migration.EMBEDDED_CELL_SQLITE_NAME,
+                                migration.MAIN)):
+            self.assertEqual(migration.head(database), migration.get_version(
+                'sqlite:///' + os.path.join(state, name), database))
+        self.assertEqual(
+            ['.nova_faults_sync.lock', 'nova_faults_api.sqlite',
+             migration.EMBEDDED_CELL_SQLITE_NAME], sorted(os.listdir(state)))
 
     def test_missing_cell_database_is_created_again(self):
         state = os.path.join(self.useFixture(fixtures.TempDir()).path,
