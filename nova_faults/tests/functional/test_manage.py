@@ -197,8 +197,7 @@ def sqlite_schema(url):
 
 
 class CreateAtHeadTestCase(testtools.TestCase):
-    """A new embedded file made from the models is what the migrations
-    make of it."""
+    """A new file made from the models equals the migrations' one."""
 
     def setUp(self):
         super().setUp()
