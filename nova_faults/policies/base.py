@@ -15,6 +15,12 @@ defaults, so an operator's existing Nova policy overrides carry over."""
 
 from oslo_policy import policy
 
+from nova_faults import policy_extensions
+
+# NOTE: before the first rule below is made: oslo.policy would otherwise
+# index every package's entry points to find its check extensions.
+policy_extensions.install()
+
 DEPRECATED_REASON = """
 Nova-compatible policies use the admin, member and reader roles with project
 scope. The legacy rules are kept so that [oslo_policy]
