@@ -355,6 +355,10 @@ class EmbeddedDefaultTestCase(testtools.TestCase):
         self.addCleanup(db_api.dispose)
         self.assertTrue(migration.ensure_embedded(
             nf_fixtures.make_conf(state)))
+        self.assertFalse(self._start_loads_alembic(state))
+
+    def _start_loads_alembic(self, state):
+        """Whether a new process' ensure_embedded imports Alembic."""
         code = (
             'import sys\n'
             'from nova_faults.db import migration\n'
@@ -363,21 +367,13 @@ class EmbeddedDefaultTestCase(testtools.TestCase):
             'print("alembic" in sys.modules)\n' % state)
         out = subprocess.run([sys.executable, '-c', code], check=True,
                              capture_output=True, text=True).stdout
-        self.assertEqual('False', out.strip())
+        return {'True': True, 'False': False}[out.strip()]
 
     def test_first_start_does_not_load_alembic(self):
         # New files are created from the models and stamped at head.
         state = os.path.join(self.useFixture(fixtures.TempDir()).path,
                              'state')
-        code = (
-            'import sys\n'
-            'from nova_faults.db import migration\n'
-            'from nova_faults.tests import fixtures\n'
-            'assert migration.ensure_embedded(fixtures.make_conf(%r))\n'
-            'print("alembic" in sys.modules)\n' % state)
-        out = subprocess.run([sys.executable, '-c', code], check=True,
-                             capture_output=True, text=True).stdout
-        self.assertEqual('False', out.strip())
+        self.assertFalse(self._start_loads_alembic(state))
         for name, database in (('nova_faults_api.sqlite', migration.API),
                                (migration.EMBEDDED_CELL_SQLITE_NAME,
                                 migration.MAIN)):
