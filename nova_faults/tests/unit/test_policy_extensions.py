@@ -16,6 +16,7 @@ import http.server
 from importlib import metadata
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -59,6 +60,43 @@ class PolicyExtensionsTestCase(testtools.TestCase):
         for name, stand_in in found.items():
             self.assertEqual(name, stand_in.entry_point.name)
             self.assertIsNone(stand_in._plugin)
+
+    def _dist(self, root, name, version, entry_points):
+        info = os.path.join(root, '%s-%s.dist-info' % (name, version))
+        os.makedirs(info)
+        with open(os.path.join(info, 'METADATA'), 'w') as handle:
+            handle.write('Metadata-Version: 2.1\nName: %s\nVersion: %s\n'
+                         % (name, version))
+        with open(os.path.join(info, 'entry_points.txt'), 'w') as handle:
+            handle.write(entry_points)
+
+    def test_same_entry_points_as_importlib(self):
+        # Packages of a deployment's own: one with a check, one that only
+        # names the group elsewhere, and a second copy of the first
+        # further down the path (the first copy counts, as in
+        # importlib.metadata).
+        first = self.useFixture(fixtures.TempDir()).path
+        second = self.useFixture(fixtures.TempDir()).path
+        self._dist(first, 'site_checks', '1.0',
+                   '[console_scripts]\nx = a:b\n\n'
+                   '  [oslo.policy.rule_checks]  \n'
+                   'site = site_checks:SiteCheck\n')
+        self._dist(first, 'mentions', '1.0',
+                   '[console_scripts]\n'
+                   'oslo.policy.rule_checks = mentions:main\n')
+        self._dist(second, 'site_checks', '2.0',
+                   '[oslo.policy.rule_checks]\n'
+                   'site = site_checks_two:SiteCheck\n'
+                   'other = site_checks_two:OtherCheck\n')
+        self.useFixture(fixtures.MonkeyPatch(
+            'sys.path', [first, second] + sys.path))
+        expected = {ep.name: ep.value for ep in metadata.entry_points(
+            group=policy_extensions.GROUP)}
+        self.assertEqual('site_checks:SiteCheck', expected['site'])
+        self.assertNotIn('other', expected)
+        self.assertEqual(expected, {
+            name: stand_in.entry_point.value
+            for name, stand_in in policy_extensions.entry_points().items()})
 
     def test_import_does_not_scan_or_load_extensions(self):
         # In a fresh interpreter: the rules are made without stevedore's
