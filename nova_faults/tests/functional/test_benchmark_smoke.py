@@ -76,3 +76,28 @@ class BenchmarkSmokeTest(testtools.TestCase):
                 self.assertIn(key, entry['http'])
         # The Markdown table is printed too.
         self.assertIn('| endpoint |', proc.stdout)
+
+
+class StartupABSmokeTest(testtools.TestCase):
+    """``benchmarks/startup_ab.py`` times a checkout's two starts."""
+
+    def test_one_round(self):
+        script = os.path.join(ROOT, 'benchmarks', 'startup_ab.py')
+        if not os.path.exists(script):
+            self.skipTest('no benchmarks/ in this tree')
+        tmp = self.useFixture(fixtures.TempDir()).path
+        output = os.path.join(tmp, 'startup.json')
+        proc = subprocess.run(
+            [sys.executable, script, '--trees', ROOT, '--labels', 'here',
+             '--rounds', '1', '--output', output],
+            capture_output=True, text=True, timeout=120, cwd=tmp)
+        self.assertEqual(0, proc.returncode, proc.stderr[-3000:])
+        with open(output) as f:
+            result = json.load(f)
+        self.assertEqual(('seconds', 1), (result['unit'], result['rounds']))
+        [(label, starts)] = result['trees'].items()
+        self.assertEqual('here', label)
+        for start in ('first', 'next'):
+            [seconds] = starts[start]
+            self.assertGreater(seconds, 0)
+        self.assertIn('| here |', proc.stdout)
