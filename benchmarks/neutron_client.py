@@ -47,6 +47,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))
 
 import bench_measure  # noqa: E402
+import checkouts  # noqa: E402
 from nova_faults import context as nf_context  # noqa: E402
 from nova_faults.tests import fake_neutron  # noqa: E402
 
@@ -99,10 +100,8 @@ def raw_calls(endpoint):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--trees', default='.',
-                        help='comma-separated checkouts (default: this one)')
-    parser.add_argument('--labels',
-                        help='comma-separated names of the trees')
+    checkouts.add_arguments(
+        parser, 'comma-separated checkouts (default: this one)', default='.')
     parser.add_argument('--rounds', type=int, default=100,
                         help='turns of %d calls per checkout' % TURN)
     parser.add_argument('--output', help='write the results as JSON')
@@ -117,9 +116,7 @@ def main(argv=None):
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         endpoint = child.stdout.readline().strip()
-        trees = args.trees.split(',')
-        labels = (args.labels.split(',') if args.labels else
-                  [os.path.basename(os.path.abspath(t)) for t in trees])
+        trees, labels = checkouts.trees_and_labels(args)
         ctx = nf_context.RequestContext(user_id='u', project_id='p',
                                         auth_token='token')
         calls = {}

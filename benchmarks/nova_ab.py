@@ -43,6 +43,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))
 
 import bench_measure  # noqa: E402
+import checkouts  # noqa: E402
 import nova_bench  # noqa: E402
 
 from nova_faults.tests.nova import harness  # noqa: E402
@@ -59,11 +60,8 @@ def tree_child(tree, root, threads):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--trees', required=True,
-                        help='two (or more) comma-separated checkouts')
-    parser.add_argument('--labels',
-                        help='comma-separated names of the trees in the '
-                             'output (default: their directory names)')
+    checkouts.add_arguments(parser,
+                            'two (or more) comma-separated checkouts')
     parser.add_argument('--servers', type=int, default=200)
     parser.add_argument('--count', type=int, default=150,
                         help='measured calls per route and tree')
@@ -74,9 +72,7 @@ def main(argv=None):
     parser.add_argument('--output', help='write the results as JSON')
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
-    trees = args.trees.split(',')
-    labels = (args.labels.split(',') if args.labels else
-              [os.path.basename(os.path.abspath(tree)) for tree in trees])
+    trees, labels = checkouts.trees_and_labels(args)
     wanted = args.routes.split(',') if args.routes else None
 
     world = harness.NovaWorld.get()

@@ -51,6 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import bench_http  # noqa: E402
+import checkouts  # noqa: E402
 
 SERVE = ('import sys\n'
          'from nova_faults.cmd.api import main\n'
@@ -110,19 +111,13 @@ def instructions(tree, home, state):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--trees', required=True,
-                        help='comma-separated checkouts to compare')
-    parser.add_argument('--labels',
-                        help='comma-separated names of the checkouts in '
-                             'the output (default: their directory names)')
+    checkouts.add_arguments(parser, 'comma-separated checkouts to compare')
     parser.add_argument('--rounds', type=int, default=10)
     parser.add_argument('--callgrind', action='store_true',
                         help='count instructions (one round) instead')
     parser.add_argument('--output', help='write the results as JSON')
     args = parser.parse_args(argv)
-    trees = args.trees.split(',')
-    labels = (args.labels.split(',') if args.labels else
-              [os.path.basename(os.path.abspath(t)) for t in trees])
+    trees, labels = checkouts.trees_and_labels(args)
     for tree in trees:
         compileall.compile_dir(os.path.join(tree, 'nova_faults'), quiet=1)
     measure = instructions if args.callgrind else seconds
