@@ -397,7 +397,7 @@ def ensure_embedded(conf):
     api_url = db_api.api_connection_url(conf)  # creates state_path
     if _embedded_at_head(conf, api_url):
         return True
-    lock = os.path.join(os.path.dirname(api_url[len('sqlite:///'):]),
+    lock = os.path.join(os.path.dirname(_sqlite_path(api_url)),
                         '.nova_faults_sync.lock')
     with _file_lock(lock):
         _create_or_upgrade(api_url, API)
