@@ -294,3 +294,67 @@ class HostileMessagesTestCase(testtools.TestCase):
                      'password={"a": "'):
             text = unit * (200000 // len(unit))
             self.assertIsInstance(exception.scrub_credentials(text), str)
+
+
+class ScrubCacheTestCase(testtools.TestCase):
+    """Short texts are scrubbed once while kept; the answers are equal."""
+
+    def setUp(self):
+        super().setUp()
+        exception._scrub_cached.cache_clear()
+        self.addCleanup(exception._scrub_cached.cache_clear)
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings()
+    @given(st.text(max_size=300), st.text(max_size=300))
+    def test_kept_answers_are_the_scrubbers(self, text, other):
+        for _ in range(2):
+            for value in (text, other, text + ' password=' + other):
+                self.assertEqual(exception._scrub(value),
+                                 exception.scrub_credentials(value))
+
+    def test_generated_messages_scrubbed_alike_when_kept(self):
+        # Fewer messages than the cache keeps: all kept.
+        count = exception.SCRUB_CACHE_SIZE // 2
+        first = secret_messages.count_leaks(exception.scrub_credentials,
+                                            count)
+        self.assertGreater(exception._scrub_cached.cache_info().currsize, 0)
+        # Answered from the kept results this time.
+        hits = exception._scrub_cached.cache_info().hits
+        self.assertEqual(first, secret_messages.count_leaks(
+            exception.scrub_credentials, count))
+        self.assertGreater(exception._scrub_cached.cache_info().hits, hits)
+
+    def test_a_repeated_text_is_scrubbed_once(self):
+        text = 'Connection to http://admin:Zq9x@db failed'
+        calls = []
+        real = exception._pair_spans
+
+        def counting(value):
+            calls.append(value)
+            return real(value)
+        self.patch(exception, '_pair_spans', counting)
+        for _ in range(3):
+            self.assertEqual('Connection to http://admin:***@db failed',
+                             exception.scrub_credentials(text))
+        self.assertEqual([text], calls)
+
+    def test_long_texts_are_not_kept(self):
+        text = 'x' * exception.SCRUB_CACHED_LENGTH + ' password=secret'
+        self.assertEqual('x' * exception.SCRUB_CACHED_LENGTH +
+                         ' password=***', exception.scrub_credentials(text))
+        self.assertEqual(0, exception._scrub_cached.cache_info().currsize)
+
+    def test_bounded(self):
+        for i in range(exception.SCRUB_CACHE_SIZE + 50):
+            exception.scrub_credentials('token=%d' % i)
+        self.assertEqual(exception.SCRUB_CACHE_SIZE,
+                         exception._scrub_cached.cache_info().currsize)
+
+    def test_text_like_values_are_kept_as_text(self):
+        class Message(str):
+            pass
+        self.assertEqual('password=***', exception.scrub_credentials(
+            Message('password=abcd')))
+        self.assertIs(str, type(exception.scrub_credentials(
+            Message('password=abcd'))))
