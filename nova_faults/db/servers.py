@@ -419,7 +419,11 @@ def _key_values_stmt(table, keys=None, prefix=None):
                          ).where(match(table.c.instance_uuid),
                                  table.c.deleted == 0)
         wanted = []
-        if keys:
+        if keys and len(keys) == 1:
+            # NOTE: as KeyedSelect: an IN of one value (an expanding
+            # parameter) would have its SQL rewritten at every execution.
+            wanted.append(table.c.key == keys[0])
+        elif keys:
             wanted.append(table.c.key.in_(list(keys)))
         if prefix:
             wanted.append(table.c.key.like(prefix + '%'))

@@ -496,6 +496,36 @@ class InstancesTestMixin:
             # The newest of its faults.
             self.assertEqual(404, together['faults'][self.i1['uuid']]['code'])
 
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(
+        max_examples=20,
+        suppress_health_check=[
+            hypothesis.HealthCheck.function_scoped_fixture])
+    @given(key=st.sampled_from(['k', 'K', 'k%', 'image_a', 'other', 'none']),
+           prefix=st.sampled_from([None, 'image_', 'k']),
+           picks=st.lists(st.integers(0, 2), min_size=1, max_size=3))
+    def test_system_metadata_of_one_key(self, key, prefix, picks):
+        # One key is selected with "=", several with "IN": one key alone
+        # selects what it selects among others that match nothing.
+        if not getattr(self, '_sysmeta_seeded', False):
+            self._sysmeta_seeded = True
+            self.sysmeta_servers = [self.deployment.create_instance(
+                display_name='sys%d' % i, system_metadata=values)
+                for i, values in enumerate((
+                    {'k': '1', 'image_a': 'b', 'other': 'c'},
+                    {'K': '2', 'k%': '3'}, {}))]
+        uuids = [self.sysmeta_servers[pick]['uuid']
+                 for pick in dict.fromkeys(picks)]
+        with db_api.cell_reader(self.ctx) as conn:
+            alone = db_servers.system_metadata(conn, uuids, keys=[key],
+                                               prefix=prefix)
+            among = db_servers.system_metadata(
+                conn, uuids, keys=[key, 'absent-1', 'absent-2'],
+                prefix=prefix)
+        self.assertEqual(among, alone)
+        if key == 'k' and self.sysmeta_servers[0]['uuid'] in uuids:
+            self.assertEqual('1', alone[self.sysmeta_servers[0]['uuid']]['k'])
+
     def test_mappings(self):
         mapping = db_mappings.instance_mapping_get_by_instance_uuid(
             self.ctx, self.i1['uuid'])
