@@ -28,9 +28,9 @@ import sys
 import fixtures
 import testtools
 
-import nova_faults
+from nova_faults.tests import benchmark_scripts
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(nova_faults.__file__)))
+ROOT = benchmark_scripts.ROOT
 RUN = os.path.join(ROOT, 'benchmarks', 'run.py')
 ENDPOINTS = ('servers_detail_2.1', 'servers_detail_2.84', 'server_show_2.84',
              'actions_list_2.84', 'action_show_2.84', 'services_2.84')
@@ -82,18 +82,9 @@ class StartupABSmokeTest(testtools.TestCase):
     """``benchmarks/startup_ab.py`` times a checkout's two starts."""
 
     def test_one_round(self):
-        script = os.path.join(ROOT, 'benchmarks', 'startup_ab.py')
-        if not os.path.exists(script):
-            self.skipTest('no benchmarks/ in this tree')
-        tmp = self.useFixture(fixtures.TempDir()).path
-        output = os.path.join(tmp, 'startup.json')
-        proc = subprocess.run(
-            [sys.executable, script, '--trees', ROOT, '--labels', 'here',
-             '--rounds', '1', '--output', output],
-            capture_output=True, text=True, timeout=120, cwd=tmp)
-        self.assertEqual(0, proc.returncode, proc.stderr[-3000:])
-        with open(output) as f:
-            result = json.load(f)
+        proc, result = benchmark_scripts.run(
+            self, 'startup_ab.py',
+            ['--trees', ROOT, '--labels', 'here', '--rounds', '1'])
         self.assertEqual(('seconds', 1), (result['unit'], result['rounds']))
         [(label, starts)] = result['trees'].items()
         self.assertEqual('here', label)

@@ -15,34 +15,17 @@
 Only the shape of what they write is asserted, never a timing.
 """
 
-import json
-import os
-import subprocess
-import sys
-
-import fixtures
 import testtools
 
-import nova_faults
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(nova_faults.__file__)))
+from nova_faults.tests import benchmark_scripts
 
 
 class ServerTimelineSmokeTest(testtools.TestCase):
 
     def test_every_step_in_order(self):
-        script = os.path.join(ROOT, 'benchmarks', 'server_timeline.py')
-        if not os.path.exists(script):
-            self.skipTest('no benchmarks/ in this tree')
-        tmp = self.useFixture(fixtures.TempDir()).path
-        output = os.path.join(tmp, 'timeline.json')
-        proc = subprocess.run(
-            [sys.executable, script, '--servers', '10', '--count', '50',
-             '--output', output],
-            capture_output=True, text=True, timeout=300, cwd=tmp)
-        self.assertEqual(0, proc.returncode, proc.stderr[-3000:])
-        with open(output) as f:
-            timeline = json.load(f)
+        proc, timeline = benchmark_scripts.run(
+            self, 'server_timeline.py', ['--servers', '10', '--count', '50'],
+            timeout=300)
         self.assertEqual(50, timeline['requests'])
         steps = {(entry['step'], entry['thread']): entry
                  for entry in timeline['steps']}
