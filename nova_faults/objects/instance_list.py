@@ -103,8 +103,12 @@ def _known_cell(cell_mappings, cell):
     return cell
 
 
+def _nothing_else(conn):
+    return None
+
+
 def _mapped_cell(ctx, cell_mappings, instance_uuid, not_found,
-                 with_mapping=lambda conn: None):
+                 with_mapping=_nothing_else):
     """(cell mapping of an instance, ``with_mapping(conn)``).
 
     ``with_mapping`` runs in the mapping's transaction. Raises
@@ -343,7 +347,7 @@ class InstanceList:
         not_found = exception.InstanceNotFound(instance_id=instance_uuid)
         cell, api_result = _mapped_cell(
             ctx, cell_mappings, instance_uuid, not_found,
-            with_mapping or (lambda conn: None))
+            with_mapping or _nothing_else)
         api_result = () if with_mapping is None else (api_result,)
 
         def lookup(cctx):
