@@ -21,8 +21,11 @@ def isotime(value):
     """Nova's ``utils.isotime``: seconds precision and a ``Z``."""
     if value is None:
         return None
-    # isoformat() is much faster than strftime() and gives the same text
-    # for a naive datetime.
+    # NOTE: isoformat() is much faster than strftime() and gives the same
+    # text for a naive datetime from the year 1000 on; before it, Nova's
+    # strftime() writes the year without leading zeros ("999-01-01...").
+    if value.year < 1000:
+        return value.strftime('%Y-%m-%dT%H:%M:%S') + 'Z'
     return value.isoformat(timespec='seconds') + 'Z'
 
 
@@ -30,6 +33,9 @@ def strtime(value):
     """How Nova's JSON encoder writes a naive datetime (microseconds)."""
     if value is None:
         return None
+    if value.year < 1000:
+        # As isotime(): Nova's encoder writes such a year unpadded.
+        return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
     return value.isoformat(timespec='microseconds')
 
 

@@ -16,12 +16,17 @@ sorting and merging."""
 import datetime
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+from oslo_serialization import jsonutils
 import testtools
 
 from nova_faults.api import microversion
 from nova_faults.api import server_states
+from nova_faults.api.views import common as views_common
 from nova_faults.api.views import servers as views
 from nova_faults import servicegroup
+from nova_faults.tests import hypothesis_profiles
 
 NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, 678901)
 
@@ -314,3 +319,35 @@ class ServerViewTest(testtools.TestCase):
             % _instance()['uuid'], body['servers_links'][0]['href'])
         self.assertNotIn('servers_links',
                          views.index([_instance()], links, 2, 1000))
+
+
+class TimesAsNovaWritesThemTestCase(testtools.TestCase):
+    """``views.common``'s times against Nova's own formatting.
+
+    Nova writes ``created`` and ``updated`` with ``utils.isotime``
+    (``strftime`` to the second and a ``Z``) and the other times with
+    oslo.serialization's encoder (``strftime`` to the microsecond); the
+    views use the faster ``isoformat``, which pads a year before 1000.
+    """
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings()
+    @given(st.datetimes())
+    def test_over_the_whole_calendar(self, value):
+        self.assertEqual(value.strftime('%Y-%m-%dT%H:%M:%S') + 'Z',
+                         views_common.isotime(value))
+        self.assertEqual(jsonutils.to_primitive(value),
+                         views_common.strtime(value))
+
+    def test_ends_of_the_calendar(self):
+        for value, iso in (
+                (datetime.datetime.min, '1-01-01T00:00:00'),
+                (datetime.datetime(999, 12, 31, 23, 59, 59, 999999),
+                 '999-12-31T23:59:59'),
+                (datetime.datetime(1000, 1, 1), '1000-01-01T00:00:00'),
+                (datetime.datetime.max, '9999-12-31T23:59:59')):
+            self.assertEqual(iso + 'Z', views_common.isotime(value))
+            self.assertEqual(iso + '.%06d' % value.microsecond,
+                             views_common.strtime(value))
+        self.assertIsNone(views_common.isotime(None))
+        self.assertIsNone(views_common.strtime(None))
