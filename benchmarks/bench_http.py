@@ -19,7 +19,8 @@ in time (``duration``) and, for the Python client, in request count.
   with ``OS_NOVA_FAULTS_CONFIG_FILES`` pointing at a configuration for the
   benchmark deployment (``noauth``), and waits for it to answer.
 * :func:`load` drives one URL: ``wrk --latency`` when installed, else
-  :func:`python_load` (threads, ``http.client`` keep-alive).
+  :func:`python_load` (threads, keep-alive connections of
+  :mod:`lean_client`, or of ``http.client`` with ``client='http.client'``).
 * :func:`peak_rss_mb` reads the workers' peak resident set (``VmHWM``).
 * :func:`startup` times ``nova-faults-api`` on the embedded default (a
   fresh ``state_path``: databases created and migrated) to its first
@@ -37,6 +38,10 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import lean_client  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
 HOST = '127.0.0.1'
@@ -200,29 +205,51 @@ def wrk_load(port, path, headers, connections, duration):
     return result
 
 
+def _http_client_get(conn, path, headers):
+    """(status, whether the server closes) of ``GET path``."""
+    conn.request('GET', path, headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status, resp.getheader('connection', '').lower() == 'close'
+
+
+def _lean_get(conn, path, headers):
+    return conn.get(path, headers)[0], False
+
+
+# client -> (connection class, its GET, what it raises when it fails)
+CLIENTS = {
+    'lean': (lean_client.Connection, _lean_get,
+             (OSError, lean_client.AnswerError)),
+    'http.client': (http.client.HTTPConnection, _http_client_get,
+                    (OSError, http.client.HTTPException)),
+}
+
+
 def python_load(port, path, headers, connections, duration,
-                max_requests=100000):
+                max_requests=100000, client='lean'):
     """Threads with keep-alive connections; bounded by time and count."""
     latencies = []
     errors = [0]
     lock = threading.Lock()
     deadline = time.perf_counter() + duration
+    connection_class, get, failures = CLIENTS[client]
 
     def worker():
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        conn = connection_class(HOST, port, timeout=30)
         while time.perf_counter() < deadline:
             with lock:
                 if len(latencies) >= max_requests:
                     break
             t0 = time.perf_counter()
             try:
-                conn.request('GET', path, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-                if resp.getheader('connection', '').lower() == 'close':
+                if conn.sock is None:
+                    conn.connect()
+                status, closing = get(conn, path, headers)
+                ok = status == 200
+                if closing:
                     conn.close()
-            except (OSError, http.client.HTTPException):
+            except failures:
                 ok = False
                 conn.close()
             elapsed = time.perf_counter() - t0
@@ -241,9 +268,10 @@ def python_load(port, path, headers, connections, duration,
     wall = time.perf_counter() - start
     latencies.sort()
     if not latencies:
-        return {'tool': 'python', 'requests': 0}
+        return {'tool': 'python', 'client': client, 'requests': 0}
     return {
-        'tool': 'python', 'requests': len(latencies), 'errors': errors[0],
+        'tool': 'python', 'client': client, 'requests': len(latencies),
+        'errors': errors[0],
         'median_ms': round(latencies[len(latencies) // 2] * 1000, 3),
         'p99_ms': round(latencies[min(len(latencies) - 1,
                                       int(len(latencies) * 0.99))] * 1000,

@@ -78,6 +78,9 @@ def parse_args(argv):
     p.add_argument('--servers', type=int, default=200)
     p.add_argument('--kinds', type=_names, default=list(KINDS))
     p.add_argument('--connections', type=_ints, default=[1, 4])
+    p.add_argument('--client', choices=sorted(bench_http.CLIENTS),
+                   default='lean', help='the timing client (default: '
+                   'lean_client)')
     p.add_argument('--workers', type=int, default=2,
                    help='gunicorn/uWSGI workers (default 2)')
     p.add_argument('--threads', type=int, default=16,
@@ -206,7 +209,7 @@ def compare(kind, args, config, spec, spec_path, tmp):
                 for app in ('nova-faults', 'raw'):
                     runs[app] = bench_http.python_load(
                         servers[app].port, path, headers, connections,
-                        args.duration)
+                        args.duration, client=args.client)
                 per[connections] = {
                     'nova_faults': runs['nova-faults'], 'raw': runs['raw'],
                     'ratio': round(runs['nova-faults']['median_ms'] /

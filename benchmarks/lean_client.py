@@ -20,7 +20,9 @@ their ratios closer to 1 than the servers are. :class:`Connection`
 sends a ``GET`` as bytes built once per path and headers, and reads the
 answer by its ``Content-Length``, which every server measured here
 sends; an answer without one (chunked, or framed by the connection's
-end) is an error, not a guess.
+end) is an error, not a guess. An answer saying ``Connection: close``
+(gunicorn's sync workers) closes the connection; the next request opens
+a new one.
 """
 
 import socket
@@ -73,6 +75,8 @@ class Connection:
 
     def get(self, path, headers):
         """(status, body) of ``GET path`` with ``headers``."""
+        if self.sock is None:
+            self.connect()
         self.sock.sendall(self._request(path, headers))
         while True:
             end = self._buffer.find(_HEAD_END)
@@ -82,6 +86,7 @@ class Connection:
         head = self._buffer[:end].decode('latin-1').split('\r\n')
         status = int(head[0].split(' ', 2)[1])
         length = None
+        closing = False
         for line in head[1:]:
             name, _, value = line.partition(':')
             name = name.strip().lower()
@@ -89,6 +94,8 @@ class Connection:
                 length = int(value)
             elif name == 'transfer-encoding':
                 raise AnswerError('a %s answer' % value.strip())
+            elif name == 'connection':
+                closing = value.strip().lower() == 'close'
         if length is None:
             raise AnswerError('an answer without Content-Length')
         start = end + len(_HEAD_END)
@@ -96,4 +103,6 @@ class Connection:
             self._receive()
         body = self._buffer[start:start + length]
         self._buffer = self._buffer[start + length:]
+        if closing:
+            self.close()
         return status, body

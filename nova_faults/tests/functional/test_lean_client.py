@@ -16,7 +16,8 @@ The timing client of ``nova_bench.py`` against the server of
 ``nova-faults-api``: on one kept-alive connection, generated answers
 (statuses, body sizes from empty to several receive buffers, headers
 before and after ``Content-Length``) come back as ``http.client`` reads
-them, and an answer it cannot frame is an error, never a guess.
+them, an answer closing the connection is followed by a new one, and
+an answer it cannot frame is an error, never a guess.
 """
 
 import http.client
@@ -56,6 +57,10 @@ def application(environ, start_response):
     if path == '/chunked':
         start_response('200 OK', [('Content-Type', 'text/plain')])
         return iter([b'a', b'b'])
+    if path == '/close':
+        start_response('200 OK', [('Content-Length', '3'),
+                                  ('Connection', 'close')])
+        return [b'bye']
     status, body, length_first = answer_of(path)
     headers = [('X-Echo', environ.get('HTTP_X_ECHO', '')),
                ('Content-Type', 'application/octet-stream')]
@@ -100,6 +105,15 @@ class LeanClientTestCase(testtools.TestCase):
 
     def test_answer_without_length_is_an_error(self):
         lean = self.connection(self.lean_client.Connection)
-        self.assertEqual(200, lean.get('/1', {})[0])
+        self.assertEqual(200, lean.get('/close', {})[0])
         self.assertRaises(self.lean_client.AnswerError, lean.get,
                           '/chunked', {})
+
+    def test_answer_closing_the_connection(self):
+        lean = self.connection(self.lean_client.Connection)
+        first = lean.sock
+        self.assertEqual((200, b'bye'), lean.get('/close', {}))
+        self.assertIsNone(lean.sock)
+        status, body, _length_first = answer_of('/2')
+        self.assertEqual((int(status.split()[0]), body), lean.get('/2', {}))
+        self.assertIsNot(first, lean.sock)
