@@ -92,3 +92,25 @@ class StartupABSmokeTest(testtools.TestCase):
             [seconds] = starts[start]
             self.assertGreater(seconds, 0)
         self.assertIn('| here |', proc.stdout)
+
+
+class HTTPABSmokeTest(testtools.TestCase):
+    """``benchmarks/http_ab.py`` serves two checkouts with their logs."""
+
+    def test_two_servers_of_one_checkout(self):
+        proc, result = benchmark_scripts.run(
+            self, 'http_ab.py',
+            ['--trees', '%s,%s' % (ROOT, ROOT), '--labels', 'one,two',
+             '--servers', '10', '--count', '4', '--burst', '2',
+             '--routes', 'actions_list_2.84,services_2.84'])
+        self.assertEqual(['one', 'two'], result['trees'])
+        self.assertEqual({'actions_list_2.84', 'services_2.84'},
+                         set(result['routes']))
+        for row in result['routes'].values():
+            for label in ('one', 'two'):
+                self.assertGreater(row[label]['median_ms'], 0)
+        # Every call was logged by its server (5 warm-up calls and 4
+        # timed per route; the start-up's own calls of "/" besides).
+        for label in ('one', 'two'):
+            self.assertGreaterEqual(result['log_lines'][label], 18)
+        self.assertIn('| actions_list_2.84 |', proc.stdout)
