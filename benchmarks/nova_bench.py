@@ -38,6 +38,10 @@ the same for all three servers).
 
 It prints the median and p99 of each (milliseconds) and the ratios
 nova / filter and nova / standalone, and writes JSON with ``--output``.
+Beside the times, the processor time each server's threads ran for per
+timed request (Linux' ``/proc/<pid>/task/*/schedstat``): the work each
+does per request, without the time it waits (for a processor, for
+Neutron, for the client). A busy VM slows that work too.
 It also measures what the filter costs a request it passes to Nova
 (in-process, against Nova's application without the filter).
 """
@@ -179,6 +183,19 @@ class Child:
         self.used = time.monotonic()
         return status, body
 
+    def cpu_ns(self):
+        """Nanoseconds its threads have run (None where Linux' is not)."""
+        total = 0
+        try:
+            tasks = os.listdir('/proc/%d/task' % self.process.pid)
+            for task in tasks:
+                with open('/proc/%d/task/%s/schedstat' % (
+                        self.process.pid, task)) as stat:
+                    total += int(stat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return total
+
     def stop(self):
         if self.connection is not None:
             self.connection.close()
@@ -190,9 +207,11 @@ def measure(targets, path, version, count, burst=1):
     """Median and p99 ms of ``count`` calls of ``path`` on each target.
 
     The targets take turns, ``burst`` calls each (1: strictly
-    alternating), after a warm-up turn each.
+    alternating), after a warm-up turn each. ``cpu_ms``: the processor
+    time of the target's threads per timed call (None if unknown).
     """
     timings = {name: [] for name in targets}
+    cpu = dict.fromkeys(targets, 0)
     bodies = {}
     turns = -(-count // burst)
     for turn in range(turns + 1):
@@ -200,6 +219,7 @@ def measure(targets, path, version, count, burst=1):
             headers = dict(headers)
             headers['OpenStack-API-Version'] = 'compute %s' % version
             child.connect()
+            cpu_start = child.cpu_ns()
             for _call in range(burst if turn else 2):
                 start = time.perf_counter()
                 status, body = child.get('/v2.1' + path, headers)
@@ -210,8 +230,14 @@ def measure(targets, path, version, count, burst=1):
                 if turn:        # the first turn warms up
                     timings[name].append(elapsed * 1000)
                 bodies[name] = len(body)
+            cpu_end = child.cpu_ns()
+            if turn and cpu[name] is not None:
+                cpu[name] = (None if None in (cpu_start, cpu_end) else
+                             cpu[name] + cpu_end - cpu_start)
     return {name: {'median_ms': statistics.median(values),
                    'p99_ms': percentile(values, 0.99),
+                   'cpu_ms': (None if cpu[name] is None else
+                              cpu[name] / 1e6 / len(values)),
                    'bytes': bodies[name]}
             for name, values in timings.items()}
 
@@ -323,6 +349,17 @@ def run(world, children, args):
                   row['standalone']['p99_ms'],
                   nova / row['filter']['median_ms'],
                   nova / row['standalone']['median_ms']))
+    print()
+    print('| route | processor ms per request: nova | filter | standalone '
+          '| nova/filter | nova/standalone |')
+    print('|---|---|---|---|---|---|')
+    for label, row in results['routes'].items():
+        cpu = [row[kind]['cpu_ms'] for kind in KINDS]
+        if None in cpu:
+            continue
+        print('| %s | %.2f | %.2f | %.2f | %.1fx | %.1fx |' % (
+            label, cpu[0], cpu[1], cpu[2], cpu[0] / cpu[1],
+            cpu[0] / cpu[2]))
     cost = pass_through_cost(world, 20000)
     results['pass_through_us'] = cost
     print()
