@@ -12,9 +12,11 @@
 
 """``--trees`` and ``--labels``: the checkouts a benchmark compares.
 
-``nova_ab.py``, ``neutron_client.py`` and ``startup_ab.py`` run several
-checkouts of nova-faults side by side (``git worktree add /tmp/before
-<commit>``); their results name each by its label, never by its path.
+``nova_ab.py``, ``http_ab.py``, ``neutron_client.py`` and
+``startup_ab.py`` run several checkouts of nova-faults side by side
+(``git worktree add /tmp/before <commit>``); their results name each by
+its label, never by its path. The first two time routes in turns
+(:func:`add_turn_arguments`).
 """
 
 import os
@@ -27,6 +29,22 @@ def add_arguments(parser, trees_help, default=None):
     parser.add_argument('--labels',
                         help='comma-separated names of the checkouts in '
                              'the output (default: their directory names)')
+
+
+def add_turn_arguments(parser, count, threads, routes_help):
+    """The options of a benchmark timing routes in turns on checkouts.
+
+    ``--count`` calls per route and checkout (default ``count``),
+    ``--burst`` calls in a row, ``--threads`` of each server (default
+    ``threads``), ``--routes`` to time (``routes_help`` names them) and
+    ``--output``.
+    """
+    parser.add_argument('--count', type=int, default=count,
+                        help='measured calls per route and checkout')
+    parser.add_argument('--burst', type=int, default=10)
+    parser.add_argument('--threads', type=int, default=threads)
+    parser.add_argument('--routes', default=None, help=routes_help)
+    parser.add_argument('--output', help='write the results as JSON')
 
 
 def trees_and_labels(args):

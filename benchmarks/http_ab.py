@@ -99,13 +99,9 @@ def main(argv=None):
                             'checkouts')
     parser.add_argument('--backend', default='sqlite')
     parser.add_argument('--servers', type=int, default=200)
-    parser.add_argument('--count', type=int, default=300,
-                        help='measured calls per route and checkout')
-    parser.add_argument('--burst', type=int, default=10)
-    parser.add_argument('--threads', type=int, default=16)
-    parser.add_argument('--routes', default=None,
-                        help='comma-separated route names (default: all)')
-    parser.add_argument('--output', help='write the results as JSON')
+    checkouts.add_turn_arguments(
+        parser, count=300, threads=16,
+        routes_help='comma-separated route names (default: all)')
     args = parser.parse_args(argv)
     labels_of = checkouts.trees_and_labels(args)
     wanted = args.routes.split(',') if args.routes else None

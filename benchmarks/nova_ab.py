@@ -63,13 +63,9 @@ def main(argv=None):
     checkouts.add_arguments(parser,
                             'two (or more) comma-separated checkouts')
     parser.add_argument('--servers', type=int, default=200)
-    parser.add_argument('--count', type=int, default=150,
-                        help='measured calls per route and tree')
-    parser.add_argument('--burst', type=int, default=10)
-    parser.add_argument('--threads', type=int, default=4)
-    parser.add_argument('--routes', default=None,
-                        help='comma-separated labels (default: all)')
-    parser.add_argument('--output', help='write the results as JSON')
+    checkouts.add_turn_arguments(
+        parser, count=150, threads=4,
+        routes_help='comma-separated labels (default: all)')
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     trees, labels = checkouts.trees_and_labels(args)
