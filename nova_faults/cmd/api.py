@@ -29,7 +29,9 @@ services heartbeating while the API runs.
 A configuration that cannot authenticate any request (``[api]
 auth_strategy = keystone``, the default once a configuration file is
 given, without ``[keystone_authtoken]`` credentials) is refused at
-start-up with a short error and exit status 1.
+start-up with a short error and exit status 1; so is a port already in
+use (a second start while the first still runs), before any database,
+demo or heartbeat is made.
 
 Start-up output is the command's own: library INFO lines (Alembic's
 migration chatter, oslo.service's backend loading) are shown only with
@@ -278,15 +280,60 @@ def main(argv=None):
         sys.stderr.write('nova-faults-api: not starting: %s\n' % problem)
         return CONFIG_ERROR
 
+    # NOTE: the port first. A second start while one is still running (or
+    # a port taken by another server) is refused before any database is
+    # created, any demo is made or printed, or any heartbeat is sent.
+    server = build_server(None, args.host, args.port, args.threads)
+    try:
+        server.prepare()
+    except OSError as exc:
+        # One line, not a traceback.
+        LOG.error('Not starting: cannot listen on %s:%s: %s',
+                  args.host, args.port, exc)
+        sys.stderr.write('nova-faults-api: not starting: cannot listen on '
+                         '%s:%s (is another server using it? --port '
+                         'chooses another): %s\n'
+                         % (args.host, args.port, exc))
+        return CONFIG_ERROR
+    heartbeats = []
+    try:
+        server.wsgi_app = _load_application(conf, args, heartbeats)
+        host, port = server.bind_addr[:2]
+        url_host = '[%s]' % host if ':' in host else host
+        LOG.info('nova-faults-api listening on http://%s:%s/ (%d threads, '
+                 'auth_strategy %s)', url_host, port, args.threads,
+                 conf.api.auth_strategy)
+        sys.stdout.write('nova-faults-api listening on http://%s:%s/\n'
+                         % (url_host, port))
+        sys.stdout.flush()
+
+        def _stop(signum, frame):
+            raise KeyboardInterrupt()
+        signal.signal(signal.SIGTERM, _stop)
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        for heartbeat in heartbeats:
+            heartbeat.stop()
+    return 0
+
+
+def _load_application(conf, args, heartbeats):
+    """The databases, the demo (its heartbeats into ``heartbeats``), the app.
+
+    Runs once the port is taken; the connections waiting meanwhile are
+    answered once it returns.
+    """
     if is_embedded(conf):
         LOG.info('No [api_database] connection: using the embedded SQLite '
                  'databases under %s', conf.state_path)
         prepare_embedded(conf)
-    heartbeats = []
     if args.demo:
         demo = populate_demo(conf)
         if demo is not None:
-            heartbeats = demo.start_heartbeats(conf)
+            heartbeats.extend(demo.start_heartbeats(conf))
 
     from nova_faults.api import deploy
     from nova_faults.api.middleware import base as middleware_base
@@ -296,42 +343,7 @@ def main(argv=None):
         warn_noauth(conf, args.host)
     app = deploy.loadapp(conf)
     deploy.freeze_loaded_objects()
-    server = build_server(app, args.host, args.port, args.threads)
-    try:
-        server.prepare()
-    except OSError as exc:
-        # Most often the port is taken (another nova-faults-api still
-        # running): one line, not a traceback.
-        for heartbeat in heartbeats:
-            heartbeat.stop()
-        LOG.error('Not starting: cannot listen on %s:%s: %s',
-                  args.host, args.port, exc)
-        sys.stderr.write('nova-faults-api: not starting: cannot listen on '
-                         '%s:%s (is another server using it? --port '
-                         'chooses another): %s\n'
-                         % (args.host, args.port, exc))
-        return CONFIG_ERROR
-    host, port = server.bind_addr[:2]
-    url_host = '[%s]' % host if ':' in host else host
-    LOG.info('nova-faults-api listening on http://%s:%s/ (%d threads, '
-             'auth_strategy %s)', url_host, port, args.threads,
-             conf.api.auth_strategy)
-    sys.stdout.write('nova-faults-api listening on http://%s:%s/\n'
-                     % (url_host, port))
-    sys.stdout.flush()
-
-    def _stop(signum, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        for heartbeat in heartbeats:
-            heartbeat.stop()
-    return 0
+    return app
 
 
 if __name__ == '__main__':

@@ -346,6 +346,28 @@ class TestConsoleScript(ConsoleScriptMixin, testtools.TestCase):
         self.assertNotIn('Traceback', output)
         self.assertNotIn('listening on', output)
 
+    def test_second_demo_start_changes_nothing(self):
+        # The quick start run twice, the first still serving: the second
+        # is refused before it makes databases, a demo or heartbeats.
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(('127.0.0.1', 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        state = os.path.join(self.tmp, 'state')
+        out = subprocess.run(
+            _command() + ['--demo', '--port', str(port), '--state-path',
+                          state],
+            env=self._env(self._empty_home()), cwd=self.tmp,
+            capture_output=True, timeout=STARTUP_TIMEOUT)
+        output = (out.stdout + out.stderr).decode()
+        self.assertEqual(1, out.returncode, output)
+        self.assertIn('not starting: cannot listen on 127.0.0.1:%d' % port,
+                      out.stderr.decode())
+        self.assertNotIn('Demo deployment', output)
+        self.assertNotIn('WITHOUT AUTHENTICATION', output)
+        self.assertFalse(os.path.exists(state))
+
     def test_help_says_what_a_user_needs(self):
         out = subprocess.run(_command() + ['--help'],
                              env=self._env(self._empty_home()),
