@@ -206,15 +206,17 @@ def wrk_load(port, path, headers, connections, duration):
 
 
 def _http_client_get(conn, path, headers):
-    """(status, whether the server closes) of ``GET path``."""
+    """(status, body, whether the server closes) of ``GET path``."""
     conn.request('GET', path, headers=headers)
     resp = conn.getresponse()
-    resp.read()
-    return resp.status, resp.getheader('connection', '').lower() == 'close'
+    body = resp.read()
+    return (resp.status, body,
+            resp.getheader('connection', '').lower() == 'close')
 
 
 def _lean_get(conn, path, headers):
-    return conn.get(path, headers)[0], False
+    # NOTE: lean_client closes a connection its answer closes itself.
+    return conn.get(path, headers) + (False,)
 
 
 # client -> (connection class, its GET, what it raises when it fails)
@@ -245,7 +247,7 @@ def python_load(port, path, headers, connections, duration,
             try:
                 if conn.sock is None:
                     conn.connect()
-                status, closing = get(conn, path, headers)
+                status, _body, closing = get(conn, path, headers)
                 ok = status == 200
                 if closing:
                     conn.close()

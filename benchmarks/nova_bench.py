@@ -47,7 +47,6 @@ It also measures what the filter costs a request it passes to Nova
 """
 
 import argparse
-import http.client
 import json
 import logging
 import os
@@ -61,14 +60,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))
 
-import lean_client  # noqa: E402
+import bench_http  # noqa: E402
 from nova_faults.tests.nova import harness  # noqa: E402
 
 ADMIN = harness.token(harness.ADMIN, harness.PROJECT,
                       ('admin', 'member', 'reader'))
 KINDS = ('nova', 'filter', 'standalone')
-CLIENTS = {'lean': lean_client.Connection,
-           'http.client': http.client.HTTPConnection}
 IDLE_RECONNECT = 5
 PASTE_FILES = {'nova': 'api-paste.ini', 'filter': 'api-paste-filtered.ini'}
 
@@ -139,12 +136,12 @@ class Child:
 
     ``script``: the ``nova_bench.py`` to run it with (this one by
     default; another checkout's serves that checkout's code); ``client``:
-    a key of :data:`CLIENTS`.
+    a key of ``bench_http.CLIENTS``.
     """
 
     def __init__(self, kind, root, threads, script=__file__, client='lean'):
         self.kind = kind
-        self.client = CLIENTS[client]
+        self.client, self._get, _failures = bench_http.CLIENTS[client]
         self.process = subprocess.Popen(
             [sys.executable, os.path.abspath(script), '--serve', kind,
              '--root', root, '--threads', str(threads)],
@@ -173,13 +170,7 @@ class Child:
 
     def get(self, path, headers):
         """(status, body) of ``GET path`` on a kept-alive connection."""
-        connection = self.connection
-        if isinstance(connection, lean_client.Connection):
-            status, body = connection.get(path, headers)
-        else:
-            connection.request('GET', path, headers=headers)
-            response = connection.getresponse()
-            status, body = response.status, response.read()
+        status, body, _closing = self._get(self.connection, path, headers)
         self.used = time.monotonic()
         return status, body
 
@@ -291,7 +282,8 @@ def main(argv=None):
                              'next one\'s turn (1: strictly alternating)')
     parser.add_argument('--threads', type=int, default=4,
                         help='threads of each server')
-    parser.add_argument('--client', choices=sorted(CLIENTS), default='lean',
+    parser.add_argument('--client', choices=sorted(bench_http.CLIENTS),
+                        default='lean',
                         help='the timing client (default: lean_client)')
     parser.add_argument('--serve', choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument('--root', help=argparse.SUPPRESS)
