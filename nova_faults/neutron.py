@@ -31,6 +31,7 @@ here knows HTTP API callers.
 
 import collections
 import datetime
+import logging
 import re
 import threading
 import time
@@ -60,6 +61,8 @@ GROUP = neutron_conf.GROUP
 MAX_SEARCH_IDS = 150
 _PORT_FIELDS = ('device_id', 'security_groups')
 _GROUP_FIELDS = ('id', 'name')
+# The statuses keystoneauth1 follows (``Session._REDIRECT_STATUSES``).
+_REDIRECTS = (301, 302, 303, 305, 307, 308)
 
 # Servers whose ports' groups are remembered (see _Hints); guesses at
 # once, per process.
@@ -185,12 +188,23 @@ class _HTTPSession(requests.Session):
         response = adapter.send(prepared, timeout=timeout, **settings)
         response.elapsed = datetime.timedelta(
             seconds=time.perf_counter() - start)
-        if transport.sets_cookies(getattr(response.raw, 'headers', None)):
-            requests_cookies.extract_cookies_to_jar(self.cookies, prepared,
-                                                    response.raw)
+        self.keep_cookies(response)
         if not settings['stream']:
             response.content
         return response
+
+    def keep_cookies(self, response):
+        """Keep the cookies ``response`` sets, as requests' session does.
+
+        Nothing for a placeholder of an answer read later
+        (:func:`nova_faults.transport.answer_later`): its cookies are
+        kept when it is read (:func:`_sent_now`).
+        """
+        if response.raw is None:
+            return
+        if transport.sets_cookies(getattr(response.raw, 'headers', None)):
+            requests_cookies.extract_cookies_to_jar(
+                self.cookies, response.request, response.raw)
 
     def _prepare_plain(self, method, url, params, headers):
         """``url`` with ``params``, prepared as requests would; or None.
@@ -291,12 +305,14 @@ def _plain_query(params):
 
 
 def _loaded(conf):
-    """(session, service auth, adapter options) of ``conf``, loaded once.
+    """(session, service auth, adapter options, plain) of ``conf``, once.
 
     Once per ConfigOpts, as the ``[neutron]`` options are not mutable:
     the adapter options are the keyword arguments keystoneauth1's
     ``load_adapter_from_conf_options`` reads from them (the endpoint, the
     retries), which it would otherwise read again for every request.
+    ``plain``: whether keystoneauth1 only gives the answers (no retries,
+    no timings collected; see :func:`_deferrable`).
     """
     with _LOCK:
         loaded = _LOADED.get(id(conf))
@@ -306,8 +322,13 @@ def _loaded(conf):
             auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
             options = {}
             ks_adapter_loading.process_conf_options(conf[GROUP], options)
+            # What keystoneauth1 would do with an answer beside giving it
+            # (see _deferrable).
+            plain = not (options.get('connect_retries') or
+                         options.get('status_code_retries') or
+                         getattr(conf[GROUP], 'collect_timing', False))
             loaded = _LOADED[id(conf)] = (weakref.ref(conf), session, auth,
-                                          options)
+                                          options, plain)
         return loaded[1:]
 
 
@@ -324,7 +345,7 @@ def reset(conf=None):
 
 def get_adapter(conf, ctx):
     """A keystoneauth1 adapter to Neutron for the caller ``ctx``."""
-    session, service_auth, options = _loaded(conf)
+    session, service_auth, options, _plain = _loaded(conf)
     token = getattr(ctx, 'auth_token', None)
     auth = _UserToken(token, service_auth) if token else service_auth
     return ks_adapter.Adapter(
@@ -340,30 +361,99 @@ def _chunks(items, size=MAX_SEARCH_IDS):
 
 def _list(adapter, collection, body_key, params):
     """Every resource of a filtered list (following ``next`` links)."""
+    return _start_list(adapter, collection, body_key, params, False)()
+
+
+def _start_list(adapter, collection, body_key, params, defer=True):
+    """Ask for a filtered list now; returns the function that reads it.
+
+    With ``defer``, the first page's request is sent now and its answer
+    read by the returned function (:func:`_sent_now`); otherwise it is
+    all asked for when that function is called. It returns every
+    resource of the list (following ``next`` links), or raises
+    :class:`NeutronUnavailable`.
+    """
     url = '/v2.0/%s' % collection
-    result = []
+    first = _sent_now(adapter, url, params) if defer else \
+        (lambda: adapter.get(url, params=params))
+
+    def read():
+        result = []
+        try:
+            response = first()
+            while True:
+                body = response.json()
+                items = body[body_key]
+                if not isinstance(items, list):
+                    raise TypeError(body_key)
+                result.extend(items)
+                url = None
+                for link in body.get('%s_links' % body_key) or ():
+                    if link.get('rel') == 'next':
+                        url = link['href']
+                if not url:
+                    return result
+                response = adapter.get(url)
+        except ks_exc.ClientException as exc:
+            reason = type(exc).__name__
+            status = getattr(exc, 'http_status', None)
+            if status:
+                reason = '%s (HTTP %s)' % (reason, status)
+            raise NeutronUnavailable(reason=reason)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise NeutronUnavailable(
+                reason='the %s list is not Neutron\'s' % collection)
+    return read
+
+
+def _sent_now(adapter, url, params):
+    """Send ``GET url`` now; returns the function giving its answer.
+
+    keystoneauth1 builds and sends the request as for any call (the
+    token, the endpoint, the headers), and the transport sends it at
+    once without waiting for the answer
+    (:func:`nova_faults.transport.answer_later`). The answer is then
+    taken as keystoneauth1 takes it: an error status raises its
+    exception, and the failures of sending or reading are its
+    exceptions; a redirect, or a rejected token that the auth plugin
+    could drop (a service's, not the user's), makes the call once more
+    through keystoneauth1, which follows the redirect or authenticates
+    again. A request the transport cannot send that way (https) has been
+    sent and answered by keystoneauth1 already.
+    """
     try:
-        while url:
-            body = adapter.get(url, params=params).json()
-            items = body[body_key]
-            if not isinstance(items, list):
-                raise TypeError(body_key)
-            result.extend(items)
-            url = None
-            params = None
-            for link in body.get('%s_links' % body_key) or ():
-                if link.get('rel') == 'next':
-                    url = link['href']
+        with transport.answer_later() as later:
+            response = adapter.get(url, params=params)
     except ks_exc.ClientException as exc:
-        reason = type(exc).__name__
-        status = getattr(exc, 'http_status', None)
-        if status:
-            reason = '%s (HTTP %s)' % (reason, status)
-        raise NeutronUnavailable(reason=reason)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise NeutronUnavailable(
-            reason='the %s list is not Neutron\'s' % collection)
-    return result
+        failure = exc
+
+        def failed():
+            raise failure
+        return failed
+    if later.exchange is None:
+        return lambda: response
+
+    def answer():
+        try:
+            response = later.exchange.finish()
+        except requests.exceptions.Timeout:
+            raise ks_exc.ConnectTimeout('Request to %s timed out' % url)
+        except requests.exceptions.ConnectionError as exc:
+            raise ks_exc.ConnectFailure(
+                'Unable to establish connection to %s: %s' % (url, exc))
+        except requests.exceptions.RequestException as exc:
+            raise ks_exc.UnknownConnectionError(
+                'Unexpected exception for %s: %s' % (url, exc), exc)
+        adapter.session.session.keep_cookies(response)
+        status = response.status_code
+        if status in _REDIRECTS or (status == 401 and adapter.invalidate()):
+            # keystoneauth1 follows a redirect, and asks again once with
+            # a new token when its plugin could drop a rejected one.
+            return adapter.get(url, params=params)
+        if status >= 400:
+            raise ks_exc.from_response(response, 'GET', response.url)
+        return response
+    return answer
 
 
 def _check_port(port):
@@ -379,13 +469,23 @@ def _check_port(port):
 
 def _groups(adapter, group_ids):
     """``{id: group}`` of the groups of ``group_ids`` the caller sees."""
-    groups = {}
-    for chunk in _chunks(group_ids):
-        for group in _list(adapter, 'security-groups', 'security_groups',
-                           {'id': chunk, 'fields': _GROUP_FIELDS}):
-            if isinstance(group, dict) and 'id' in group:
-                groups[group['id']] = group
-    return groups
+    return _start_groups(adapter, group_ids, False)()
+
+
+def _start_groups(adapter, group_ids, defer=True):
+    """:func:`_groups`, asked for now (see :func:`_start_list`)."""
+    reads = [_start_list(adapter, 'security-groups', 'security_groups',
+                         {'id': chunk, 'fields': _GROUP_FIELDS}, defer)
+             for chunk in _chunks(group_ids)]
+
+    def read():
+        groups = {}
+        for read_chunk in reads:
+            for group in read_chunk():
+                if isinstance(group, dict) and 'id' in group:
+                    groups[group['id']] = group
+        return groups
+    return read
 
 
 class _Hints:
@@ -487,13 +587,84 @@ def security_group_names(conf, ctx, instance_uuids):
     hinted = _hints.get(uuids) if _pace.slow() else None
     guess = None
     if hinted:
-        guess = _GUESSES.submit(_groups, adapter, hinted)
+        guess = _GUESSES.submit(_groups, adapter, hinted).result
     ports = []
     for chunk in _chunks(uuids):
         start = time.monotonic()
         ports.extend(_list(adapter, 'ports', 'ports',
                            {'device_id': chunk, 'fields': _PORT_FIELDS}))
         _pace.observe(time.monotonic() - start)
+    return _bindings(adapter, uuids, ports, hinted, guess)
+
+
+def start_security_group_names(conf, ctx, instance_uuids):
+    """:func:`security_group_names`, asked for now; None if it cannot be.
+
+    Returns the function that reads the answers (and raises
+    :class:`NeutronUnavailable` as :func:`security_group_names` does), or
+    None when the calls cannot be sent now and read later
+    (:func:`_deferrable`).
+
+    The ports are asked for now and, when the servers' ports had groups
+    when last asked (:class:`_Hints`), those groups too: both requests
+    are on their way, each on a connection of its own, while the caller
+    goes on (reads its databases) in its own thread, and reading them
+    costs only the reading. The guess is used as in
+    :func:`security_group_names`; one not used is left unread (its
+    connection closed).
+    """
+    uuids = [uuid for uuid in dict.fromkeys(instance_uuids) if uuid]
+    if not uuids:
+        return dict
+    adapter = get_adapter(conf, ctx)
+    if not _deferrable(conf, adapter):
+        return None
+    reads = [_start_list(adapter, 'ports', 'ports',
+                         {'device_id': chunk, 'fields': _PORT_FIELDS})
+             for chunk in _chunks(uuids)]
+    hinted = _hints.get(uuids)
+    guess = _start_groups(adapter, hinted) if hinted else None
+
+    def read():
+        ports = []
+        for read_chunk in reads:
+            ports.extend(read_chunk())
+        return _bindings(adapter, uuids, ports, hinted, guess)
+    return read
+
+
+# The loggers keystoneauth1 writes each request and answer to, at DEBUG.
+_KS_LOGGERS = tuple(logging.getLogger('keystoneauth.session' + suffix)
+                    for suffix in ('', '.request', '.response', '.body',
+                                   '.request-id'))
+
+
+def _deferrable(conf, adapter):
+    """Whether Neutron's calls may be sent now and read later.
+
+    Only over ``http://`` (the transport's plain ``GET``), and only
+    where keystoneauth1 would do nothing with the answer but give it:
+    no connection or status retries, no timings collected, and its
+    request and answer not logged (at DEBUG it logs both, and an answer
+    read later is not one it saw).
+    """
+    _session, _auth, _options, plain = _loaded(conf)
+    if not plain or \
+            any(logger.isEnabledFor(logging.DEBUG) for logger in _KS_LOGGERS):
+        return False
+    try:
+        endpoint = adapter.get_endpoint()
+    except ks_exc.ClientException:
+        return False        # said when asked as usual
+    return isinstance(endpoint, str) and endpoint.startswith('http://')
+
+
+def _bindings(adapter, uuids, ports, hinted, guess):
+    """Each server's groups' names: the ports' groups, named.
+
+    ``guess``: what reads the groups of ``hinted`` (asked for beside the
+    ports), or None.
+    """
     group_ids = []
     for port in ports:
         _check_port(port)
@@ -507,7 +678,7 @@ def security_group_names(conf, ctx, instance_uuids):
     elif guess is not None and set(group_ids) <= set(hinted):
         # The groups asked for while the ports were: the ports' groups
         # are among them, and Neutron answers each id on its own.
-        groups = guess.result()
+        groups = guess()
     else:
         groups = _groups(adapter, group_ids)
     bindings = {}

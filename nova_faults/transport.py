@@ -41,6 +41,7 @@ on a new connection, as it could not have been answered.
 """
 
 import collections
+import contextlib
 import http.client
 import io
 import re
@@ -48,6 +49,7 @@ import select
 import socket
 import threading
 from urllib import parse as urlparse
+import weakref
 
 import requests
 from requests import adapters
@@ -158,21 +160,12 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
                 request, stream=stream, timeout=timeout, verify=verify,
                 cert=cert, proxies=proxies)
         key, path = target
-        connect, read = _timeouts(timeout)
-        conn, kept = self._get(key)
-        try:
-            answer, body = self._exchange(conn, request, path, connect,
-                                          read)
-        except requests.exceptions.ConnectionError as exc:
-            if not (kept and isinstance(exc.args[0], _CLOSED_WHILE_KEPT)):
-                raise
-            # The server closed the kept connection as it was taken: the
-            # request was not answered; once more on a new connection.
-            conn = self._new(key)
-            answer, body = self._exchange(conn, request, path, connect,
-                                          read)
-        self._put(key, conn)
-        return self._build_response(request, answer, body)
+        exchange = Exchange(self, key, request, path, *_timeouts(timeout))
+        later = getattr(_later, 'current', None)
+        if later is not None and later.exchange is None:
+            later.exchange = exchange
+            return _placeholder(request)
+        return exchange.finish()
 
     @staticmethod
     def _target(request, stream, proxies):
@@ -203,40 +196,6 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
                 or not _PLAIN_TARGET.match(path):
             return None
         return (host, port), path
-
-    def _exchange(self, conn, request, path, connect, read):
-        """Send ``request`` on ``conn``: (answer, body).
-
-        Raises requests' exceptions, as its ``HTTPAdapter`` would; the
-        connection is closed after any failure.
-        """
-        if conn.sock is None:
-            conn.timeout = connect
-            try:
-                conn.connect()
-            except socket.timeout as exc:
-                conn.close()
-                raise requests.exceptions.ConnectTimeout(exc,
-                                                         request=request)
-            except OSError as exc:
-                conn.close()
-                raise requests.exceptions.ConnectionError(exc,
-                                                          request=request)
-        try:
-            if conn.sock.gettimeout() != read:
-                conn.sock.settimeout(read)
-            conn.request('GET', path, headers=request.headers)
-            answer = conn.getresponse()
-            return answer, answer.read()
-        except socket.timeout as exc:
-            conn.close()
-            raise requests.exceptions.ReadTimeout(exc, request=request)
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise requests.exceptions.ConnectionError(exc, request=request)
-        except BaseException:
-            conn.close()
-            raise
 
     def _get(self, key):
         """A kept connection to ``key`` and True, or a new one and False."""
@@ -303,3 +262,142 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
         for conn in idle:
             conn.close()
         self.fallback.close()
+
+
+class Exchange:
+    """One plain ``GET`` on a connection of a :class:`PlainHTTPAdapter`.
+
+    The request is sent when the exchange is made; :meth:`finish` reads
+    the answer and gives the connection back to the adapter. Failures
+    are requests' exceptions, as ``HTTPAdapter`` raises them, and close
+    the connection. A kept connection that the server had closed (found
+    when sending, or when no answer comes) carries the request once more
+    on a new connection: it could not have been answered.
+
+    An exchange dropped without :meth:`finish` (its answer no longer
+    wanted) closes its connection.
+    """
+
+    def __init__(self, adapter, key, request, path, connect, read):
+        self.adapter = adapter
+        self.key = key
+        self.request = request
+        self.path = path
+        self.connect = connect
+        self.read = read
+        self.conn, self.kept = adapter._get(key)
+        self._closer = None
+        try:
+            self._send()
+        except requests.exceptions.ConnectionError as exc:
+            if not self._closed_while_kept(exc):
+                raise
+            self._send()
+        self._closer = weakref.finalize(self, self.conn.close)
+
+    def _closed_while_kept(self, exc):
+        """Whether ``exc`` is a kept connection's end; if so, use a new one."""
+        if not (self.kept and isinstance(exc.args[0], _CLOSED_WHILE_KEPT)):
+            return False
+        self.conn = self.adapter._new(self.key)
+        self.kept = False
+        return True
+
+    def _send(self):
+        conn = self.conn
+        request = self.request
+        if conn.sock is None:
+            conn.timeout = self.connect
+            try:
+                conn.connect()
+            except socket.timeout as exc:
+                conn.close()
+                raise requests.exceptions.ConnectTimeout(exc,
+                                                         request=request)
+            except OSError as exc:
+                conn.close()
+                raise requests.exceptions.ConnectionError(exc,
+                                                          request=request)
+        with self._failures():
+            if conn.sock.gettimeout() != self.read:
+                conn.sock.settimeout(self.read)
+            conn.request('GET', self.path, headers=request.headers)
+
+    def _receive(self):
+        with self._failures():
+            answer = self.conn.getresponse()
+            return answer, answer.read()
+
+    @contextlib.contextmanager
+    def _failures(self):
+        """requests' exceptions for ``http.client``'s; closes on failure."""
+        try:
+            yield
+        except socket.timeout as exc:
+            self.conn.close()
+            raise requests.exceptions.ReadTimeout(exc, request=self.request)
+        except (OSError, http.client.HTTPException) as exc:
+            self.conn.close()
+            raise requests.exceptions.ConnectionError(exc,
+                                                      request=self.request)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def finish(self):
+        """The answer, as requests' ``HTTPAdapter`` builds it."""
+        if self._closer is not None:
+            self._closer.detach()
+        try:
+            answer, body = self._receive()
+        except requests.exceptions.ConnectionError as exc:
+            if not self._closed_while_kept(exc):
+                raise
+            self._send()
+            answer, body = self._receive()
+        self.adapter._put(self.key, self.conn)
+        return self.adapter._build_response(self.request, answer, body)
+
+
+class Later:
+    """The exchange :func:`answer_later` took, if any."""
+
+    def __init__(self):
+        self.exchange = None
+
+
+_later = threading.local()
+
+
+@contextlib.contextmanager
+def answer_later():
+    """Send the first plain ``GET`` of this block now, answer it later.
+
+    Within the block, the first request this thread gives a
+    :class:`PlainHTTPAdapter` that it sends itself is sent at once, and
+    the caller of requests gets a placeholder (``200``, no body): the
+    answer is the yielded :class:`Later`'s ``exchange`` to
+    :meth:`Exchange.finish`. Any other request is sent and answered as
+    usual (``exchange`` stays None: the answer the caller got is the
+    real one). For callers that do other work while the server answers,
+    without a thread. The cookies the answer sets are the caller's to
+    keep: requests' session kept those of the placeholder (none).
+    """
+    later = Later()
+    _later.current = later
+    try:
+        yield later
+    finally:
+        _later.current = None
+
+
+def _placeholder(request):
+    """What requests' caller gets for a request answered later."""
+    response = requests.Response()
+    response.status_code = 200
+    response.reason = 'Answered later'
+    response._content = b''
+    response._content_consumed = True
+    response.url = request.url
+    response.request = request
+    return response

@@ -26,10 +26,12 @@ logged as a WARNING at most once per :data:`WARNING_INTERVAL` seconds
 per process (then at DEBUG), so a Neutron outage does not flood the
 logs with one line per request.
 
-:meth:`SecurityGroupList.start_names_by_instance` asks Neutron in a
-thread of a pool of this process while the request reads its databases,
-and returns what waits for the answer: a server's groups cost the longer
-of the two, not their sum.
+:meth:`SecurityGroupList.start_names_by_instance` asks Neutron while
+the request reads its databases, and returns what waits for the answer:
+a server's groups cost the longer of the two, not their sum. Over
+``http://`` the requests leave from the request's own thread and are
+read when the view needs them; otherwise a thread of a pool of this
+process makes the calls.
 """
 
 import logging
@@ -98,18 +100,32 @@ class SecurityGroupList:
     def start_names_by_instance(cls, ctx, conf, instance_uuids):
         """Start :meth:`names_by_instance` now; returns its waiter.
 
-        Neutron is asked in a thread of this process' pool while the
-        caller goes on (reads its databases); calling the returned
-        function waits for the answer and returns it. Each call to
-        Neutron is bounded by ``[neutron] timeout``. A caller that finds
-        it needs no groups (the server is not found, or not the caller's
-        to see) just does not call the waiter; Neutron applied its own
-        visibility rules to the caller's token anyway.
+        Neutron is asked now while the caller goes on (reads its
+        databases); calling the returned function waits for the answer
+        and returns it. Over ``http://``, the requests are sent from
+        this thread and their answers read by the waiter
+        (:func:`nova_faults.neutron.start_security_group_names`);
+        otherwise the calls are made in a thread of this process' pool.
+        Each call to Neutron is bounded by ``[neutron] timeout``. A
+        caller that finds it needs no groups (the server is not found,
+        or not the caller's to see) just does not call the waiter;
+        Neutron applied its own visibility rules to the caller's token
+        anyway.
         """
         if not neutron.is_configured(conf):
             return lambda: None
         instance_uuids = list(instance_uuids)
         if not instance_uuids:
             return dict
-        future = _POOL.submit(_ask, ctx, conf, instance_uuids)
-        return future.result
+        read = neutron.start_security_group_names(conf, ctx,
+                                                  instance_uuids)
+        if read is None:
+            return _POOL.submit(_ask, ctx, conf, instance_uuids).result
+
+        def wait():
+            try:
+                return read()
+            except neutron.NeutronUnavailable as exc:
+                _warn(exc)
+                return None
+        return wait

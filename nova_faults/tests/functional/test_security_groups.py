@@ -29,6 +29,7 @@ from nova_faults import neutron
 from nova_faults.objects import security_group
 from nova_faults.tests import fake_neutron
 from nova_faults.tests.functional import servers_base
+from nova_faults import transport
 
 DETAIL = '/servers/detail'
 
@@ -52,7 +53,13 @@ class NeutronTestCase(servers_base.ServersTestCase):
                 if ' WARNING ' in line and 'Neutron' in line]
 
 
-class SecurityGroupsTest(NeutronTestCase):
+class SecurityGroupsCases:
+    """What a server view shows of Neutron's groups, and its failures.
+
+    Run twice: with Neutron's calls sent from the request's thread and
+    read when the view needs them (``http://``, :class:`SecurityGroupsTest`),
+    and made in the pool's threads (:class:`ThreadedSecurityGroupsTest`).
+    """
 
     def setUp(self):
         super().setUp()
@@ -112,47 +119,6 @@ class SecurityGroupsTest(NeutronTestCase):
             response = self.admin_get('/servers/%s' % self.s3['uuid'],
                                       version=version)
             self.assertNotIn('security_groups', response.json['server'])
-
-    def _hold_neutron(self):
-        """names_by_instance blocked until released; what it saw."""
-        release = threading.Event()
-        self.addCleanup(release.set)
-        seen = {'threads': [], 'finished': False}
-        real = security_group.SecurityGroupList.names_by_instance.__func__
-
-        def held(cls, ctx, conf, uuids):
-            seen['threads'].append(threading.current_thread().name)
-            release.wait(10)
-            seen['finished'] = True
-            return real(cls, ctx, conf, uuids)
-        self.useFixture(fixtures.MockPatchObject(
-            security_group.SecurityGroupList, 'names_by_instance',
-            classmethod(held)))
-        return release, seen
-
-    def test_show_asks_neutron_while_it_reads_the_server(self):
-        release, seen = self._hold_neutron()
-        # A server that is not found: answered without waiting for
-        # Neutron's answer (which it does not need).
-        response = self.admin_get('/servers/%s' % uuid.uuid4())
-        self.assertEqual(404, response.status_int)
-        self.assertFalse(seen['finished'])
-        # The call may not have started yet when the 404 is answered.
-        for _ in range(1000):
-            if seen['threads']:
-                break
-            time.sleep(0.01)
-        self.assertEqual(1, len(seen['threads']))
-        self.assertTrue(seen['threads'][0].startswith('nova-faults-neutron'),
-                        seen['threads'])
-        # Not a UUID: nothing is asked.
-        self.assertEqual(404, self.admin_get('/servers/x').status_int)
-        self.assertEqual(1, len(seen['threads']))
-        release.set()
-        response = self.admin_get('/servers/%s' % self.s1['uuid'])
-        self.assertEqual([{'name': 'web'}, {'name': 'db'}],
-                         response.json['server']['security_groups'])
-        self.assertTrue(seen['finished'])
 
     def test_index_does_not_ask_neutron(self):
         response = self.admin_get('/servers')
@@ -228,6 +194,106 @@ class SecurityGroupsTest(NeutronTestCase):
                       for k, v in r.query if k == 'device_id']
         listed = {s['id'] for s in response.json['servers']}
         self.assertEqual(listed, set(device_ids))
+
+
+class SecurityGroupsTest(SecurityGroupsCases, NeutronTestCase):
+
+    def test_show_sends_to_neutron_before_it_reads_the_server(self):
+        events = []
+        real_init = transport.Exchange.__init__
+        real_finish = transport.Exchange.finish
+        real_mapping = db_mappings.instance_mapping_get_by_instance_uuid
+
+        def sent(exchange, *args, **kwargs):
+            real_init(exchange, *args, **kwargs)
+            events.append('sent %s' % exchange.path.split('?')[0])
+
+        def finish(exchange):
+            events.append('read %s' % exchange.path.split('?')[0])
+            return real_finish(exchange)
+
+        def mapping(*args, **kwargs):
+            events.append('server read')
+            return real_mapping(*args, **kwargs)
+        for owner, name, new in (
+                (transport.Exchange, '__init__', sent),
+                (transport.Exchange, 'finish', finish),
+                (db_mappings, 'instance_mapping_get_by_instance_uuid',
+                 mapping)):
+            self.useFixture(fixtures.MockPatchObject(owner, name, new))
+        # A server that is not found: the ports were asked for, and the
+        # 404 is answered without reading Neutron's answer.
+        response = self.admin_get('/servers/%s' % uuid.uuid4())
+        self.assertEqual(404, response.status_int)
+        self.assertEqual(['sent /v2.0/ports', 'server read'], events)
+        # Not a UUID: nothing is asked.
+        del events[:]
+        self.assertEqual(404, self.admin_get('/servers/x').status_int)
+        self.assertEqual([], events)
+        # The first time, the groups are asked for once the ports are
+        # known; the next time, they are asked for with the ports.
+        for asked in (['sent /v2.0/ports', 'server read', 'read /v2.0/ports',
+                       'sent /v2.0/security-groups',
+                       'read /v2.0/security-groups'],
+                      ['sent /v2.0/ports', 'sent /v2.0/security-groups',
+                       'server read', 'read /v2.0/ports',
+                       'read /v2.0/security-groups']):
+            del events[:]
+            response = self.admin_get('/servers/%s' % self.s1['uuid'])
+            self.assertEqual([{'name': 'web'}, {'name': 'db'}],
+                             response.json['server']['security_groups'])
+            self.assertEqual(asked, events)
+
+
+class ThreadedSecurityGroupsTest(SecurityGroupsCases, NeutronTestCase):
+
+    def setUp(self):
+        super().setUp()
+        # keystoneauth1 collects each call's timing: its answers cannot
+        # be read later, so the calls are made in the pool's threads.
+        self.conf.set_override('collect_timing', True, group='neutron')
+        neutron.reset(self.conf)
+
+    def _hold_neutron(self):
+        """names_by_instance blocked until released; what it saw."""
+        release = threading.Event()
+        self.addCleanup(release.set)
+        seen = {'threads': [], 'finished': False}
+        real = security_group.SecurityGroupList.names_by_instance.__func__
+
+        def held(cls, ctx, conf, uuids):
+            seen['threads'].append(threading.current_thread().name)
+            release.wait(10)
+            seen['finished'] = True
+            return real(cls, ctx, conf, uuids)
+        self.useFixture(fixtures.MockPatchObject(
+            security_group.SecurityGroupList, 'names_by_instance',
+            classmethod(held)))
+        return release, seen
+
+    def test_show_asks_neutron_while_it_reads_the_server(self):
+        release, seen = self._hold_neutron()
+        # A server that is not found: answered without waiting for
+        # Neutron's answer (which it does not need).
+        response = self.admin_get('/servers/%s' % uuid.uuid4())
+        self.assertEqual(404, response.status_int)
+        self.assertFalse(seen['finished'])
+        # The call may not have started yet when the 404 is answered.
+        for _ in range(1000):
+            if seen['threads']:
+                break
+            time.sleep(0.01)
+        self.assertEqual(1, len(seen['threads']))
+        self.assertTrue(seen['threads'][0].startswith('nova-faults-neutron'),
+                        seen['threads'])
+        # Not a UUID: nothing is asked.
+        self.assertEqual(404, self.admin_get('/servers/x').status_int)
+        self.assertEqual(1, len(seen['threads']))
+        release.set()
+        response = self.admin_get('/servers/%s' % self.s1['uuid'])
+        self.assertEqual([{'name': 'web'}, {'name': 'db'}],
+                         response.json['server']['security_groups'])
+        self.assertTrue(seen['finished'])
 
 
 class NeutronNotConfiguredTest(servers_base.ServersTestCase):

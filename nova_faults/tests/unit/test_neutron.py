@@ -12,6 +12,7 @@
 
 """The Neutron client: Nova's bindings of servers to groups, over HTTP."""
 
+import logging
 import socket
 import time
 from unittest import mock
@@ -22,6 +23,7 @@ from hypothesis import assume
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from keystoneauth1 import plugin as ks_plugin
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 import requests
@@ -561,6 +563,184 @@ class OverlappedCallsTest(testtools.TestCase):
             self.assertEqual(3 * len(rounds), asked)
         finally:
             fake.cleanUp()
+
+
+_FAILURES = st.sampled_from(
+    [('fail', 400), ('fail', 401), ('fail', 403), ('fail', 404),
+     ('fail', 409), ('fail', 500), ('fail', 503), ('malformed', None)])
+
+
+class SentNowTest(testtools.TestCase):
+    """Neutron's calls sent now and read later: keystoneauth1's answers.
+
+    :func:`neutron.start_security_group_names` against
+    :func:`neutron.security_group_names` (Neutron answering at once, so
+    that the latter makes its calls one after the other).
+    """
+
+    def setUp(self):
+        super().setUp()
+        neutron.reset()
+        self.addCleanup(neutron.reset)
+        self.ctx = nf_context.RequestContext(user_id='u', project_id='p')
+
+    def _fake(self):
+        fake = fake_neutron.FakeNeutron()
+        fake.setUp()
+        self.addCleanup(fake.cleanUp)
+        return fake, fake_neutron.client_conf(fake.endpoint)
+
+    def _answer_or_reason(self, names, conf, uuids):
+        """``names``' answer, or the reason Neutron is unavailable."""
+        try:
+            return names(conf, self.ctx, uuids)
+        except neutron.NeutronUnavailable as exc:
+            return exc.kwargs['reason']
+
+    def _later(self, conf, ctx, uuids):
+        read = neutron.start_security_group_names(conf, ctx, uuids)
+        self.assertIsNotNone(read)
+        return read()
+
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(st.lists(st.lists(st.lists(st.integers(0, 3), max_size=3),
+                             min_size=2, max_size=2),
+                    min_size=1, max_size=4))
+    def test_every_answer_is_novas_algorithm_on_the_current_ports(
+            self, rounds):
+        # As OverlappedCallsTest's test of that name: the groups the
+        # ports had when last asked are asked for with the ports.
+        neutron.reset()
+        fake, conf = self._fake()
+        groups = [fake.add_security_group('g%d' % i) for i in range(4)]
+        servers = [str(uuid.uuid4()) for _ in range(2)]
+        ports = {}
+        for assignment in rounds:
+            expected = {}
+            for server, indexes in zip(servers, assignment):
+                if server in ports:
+                    fake.remove('ports', ports[server]['id'])
+                ports[server] = fake.add_port(
+                    server, [groups[i] for i in indexes])
+                if indexes:
+                    expected[server] = [{'name': 'g%d' % i}
+                                        for i in indexes]
+            for wanted in ([servers[0]], [servers[1]], servers):
+                self.assertEqual(
+                    {k: v for k, v in expected.items() if k in wanted},
+                    self._later(conf, self.ctx, wanted))
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=40)
+    @given(_FAILURES, st.sampled_from([None, 'ports', 'security-groups']),
+           st.sampled_from([None, 1]), st.booleans())
+    def test_failures_are_keystoneauths(self, failure, collection, times,
+                                        user_token):
+        # The same answer or the same reason, after the same requests.
+        fake, conf = self._fake()
+        server = str(uuid.uuid4())
+        fake.add_port(server, [fake.add_security_group('web')])
+        if user_token:
+            self.ctx = nf_context.RequestContext(
+                user_id='u', project_id='p', auth_token='a-token')
+        outcomes = []
+        for names in (self._later, neutron.security_group_names):
+            neutron.reset()
+            fake.reset()
+            del fake.requests[:]
+            kind, status = failure
+            if kind == 'fail':
+                fake.fail(status, collection=collection, times=times)
+            else:
+                fake.malformed(collection=collection, times=times)
+            outcomes.append((self._answer_or_reason(names, conf, [server]),
+                             [(r.collection, r.headers.get('x-auth-token'))
+                              for r in fake.requests]))
+        self.assertEqual(outcomes[1], outcomes[0])
+
+    def test_refused_and_too_slow_are_keystoneauths(self):
+        fake, conf = self._fake()
+        conf.set_override('timeout', 0.2, group='neutron')
+        server = str(uuid.uuid4())
+        fake.set_delay(1, collection='ports', times=2)
+        for names in (self._later, neutron.security_group_names):
+            self.assertEqual('ConnectTimeout',
+                             self._answer_or_reason(names, conf, [server]))
+        fake.refuse()
+        for names in (self._later, neutron.security_group_names):
+            self.assertEqual('ConnectFailure',
+                             self._answer_or_reason(names, conf, [server]))
+
+    def test_rejected_token_asked_again_when_the_plugin_drops_it(self):
+        # keystoneauth1 asks once more, with a new token, when its auth
+        # plugin could drop the rejected one (a service's password).
+        fake, conf = self._fake()
+        server = str(uuid.uuid4())
+        fake.add_port(server, [fake.add_security_group('web')])
+        for names in (self._later, neutron.security_group_names):
+            del fake.requests[:]
+            fake.fail(401, collection='ports', times=1)
+            with mock.patch.object(ks_plugin.BaseAuthPlugin, 'invalidate',
+                                   return_value=True):
+                self.assertEqual({server: [{'name': 'web'}]},
+                                 names(conf, self.ctx, [server]))
+            self.assertEqual(['ports', 'ports', 'security-groups'],
+                             [r.collection for r in fake.requests])
+
+    def test_redirect_is_followed_by_keystoneauth(self):
+        server = scripted_http.ScriptedServer([])
+        self.addCleanup(server.close)
+        moved = (b'HTTP/1.1 302 Found\r\nLocation: %s\r\n'
+                 b'Content-Length: 0\r\n\r\n' % server.url(
+                     '/moved').encode(), False)
+        ports = b'{"ports": [{"device_id": "s", "security_groups": []}]}'
+        server.answers = [moved, moved, (
+            b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s' % (
+                len(ports), ports), False)]
+        conf = fake_neutron.client_conf(server.url(''))
+        # The redirect read later: asked again through keystoneauth1,
+        # which follows it.
+        self.assertEqual({}, self._later(conf, self.ctx, ['s']))
+        self.assertEqual(
+            ['/v2.0/ports', '/v2.0/ports', '/moved'],
+            [request.split(b' ')[1].split(b'?')[0].decode()
+             for request in server.received])
+
+    def test_cookies_are_kept_as_keystoneauth_keeps_them(self):
+        empty = b'{"ports": []}'
+        server = scripted_http.ScriptedServer([
+            (b'HTTP/1.1 200 OK\r\nSet-Cookie: lb=a; Path=/\r\n'
+             b'Content-Length: %d\r\n\r\n%s' % (len(empty), empty),
+             False),
+            (b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s' % (
+                len(empty), empty), False)])
+        self.addCleanup(server.close)
+        conf = fake_neutron.client_conf(server.url(''))
+        for _ in range(2):
+            self.assertEqual({}, self._later(conf, self.ctx, ['s']))
+        self.assertNotIn(b'Cookie:', server.received[0])
+        self.assertIn(b'\r\nCookie: lb=a\r\n', server.received[1])
+
+    def test_not_sent_now_where_keystoneauth_does_more(self):
+        fake, _conf = self._fake()
+        for group_option, value in (('collect_timing', True),
+                                    ('connect_retries', 1),
+                                    ('status_code_retries', 1),
+                                    ('endpoint_override',
+                                     'https://127.0.0.1:%d' % fake.port)):
+            conf = fake_neutron.client_conf(fake.endpoint)
+            conf.set_override(group_option, value, group='neutron')
+            self.assertIsNone(neutron.start_security_group_names(
+                conf, self.ctx, ['s']), group_option)
+        conf = fake_neutron.client_conf(fake.endpoint)
+        self.assertIsNotNone(neutron.start_security_group_names(
+            conf, self.ctx, ['s']))
+        # keystoneauth1 logs each request and its answer at DEBUG.
+        self.useFixture(fixtures.FakeLogger(
+            name='keystoneauth.session.response', level=logging.DEBUG))
+        self.assertIsNone(neutron.start_security_group_names(
+            conf, self.ctx, ['s']))
+        self.assertEqual([], fake.requests)
 
 
 class PaceTest(testtools.TestCase):

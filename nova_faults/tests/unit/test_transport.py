@@ -20,6 +20,7 @@ closing the connection, compressed or not), a session with
 same response, or fails with the same exception.
 """
 
+import gc
 import gzip
 import socket
 import threading
@@ -31,6 +32,7 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
 import requests
 from requests import adapters
+from requests import cookies as requests_cookies
 import testtools
 import urllib3
 
@@ -288,6 +290,152 @@ class KeptConnectionsTest(testtools.TestCase):
         self.assertEqual(
             (('neutron', 9696), '/v2.0/ports?id=a%2Fb'),
             self.adapter._target(request, False, {}))
+
+
+_PATHS = st.lists(st.sampled_from(['/', '/v2.0/ports', '/v2.0/ports?id=a',
+                                   '/x?y=%E9']), min_size=1, max_size=3)
+
+
+class AnswerLaterTest(testtools.TestCase):
+    """A plain GET sent at once and answered later: the same exchange."""
+
+    def _server(self, answers):
+        server = scripted_http.ScriptedServer(answers)
+        self.addCleanup(server.close)
+        return server
+
+    def _later(self, session, url, **kwargs):
+        """(placeholder, exchange) of ``GET url`` answered later."""
+        with transport.answer_later() as later:
+            placeholder = session.get(url, allow_redirects=False, **kwargs)
+        return placeholder, later.exchange
+
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=100)
+    @given(_PATHS, st.lists(_answers(), min_size=1, max_size=3))
+    def test_same_bytes_and_responses_as_at_once(self, paths, answers):
+        results = []
+        server = scripted_http.ScriptedServer(answers)
+        try:
+            for later in (True, False):
+                with _session(True) as session:
+                    got = []
+                    for path in paths:
+                        try:
+                            if later:
+                                placeholder, exchange = self._later(
+                                    session, server.url(path), timeout=10)
+                                self.assertEqual(
+                                    (200, b''), (placeholder.status_code,
+                                                 placeholder.content))
+                                response = exchange.finish()
+                                # What requests' session does with an
+                                # answer it gets (it got the placeholder).
+                                requests_cookies.extract_cookies_to_jar(
+                                    session.cookies, response.request,
+                                    response.raw)
+                            else:
+                                response = session.get(
+                                    server.url(path), allow_redirects=False,
+                                    timeout=10)
+                            content = response.content
+                        except requests.RequestException as exc:
+                            got.append(type(exc).__name__)
+                            continue
+                        finally:
+                            server.wait_answered()
+                        got.append((response.status_code,
+                                    dict(response.headers), content,
+                                    response.reason, response.url,
+                                    response.encoding,
+                                    sorted(response.cookies.items())))
+                    results.append((server.received, got))
+                server.received = []
+                server.answered = 0
+        finally:
+            server.close()
+        self.assertEqual(results[1], results[0])
+
+    def test_only_the_first_plain_get_is_answered_later(self):
+        server = self._server([_OK])
+        with _session(True) as session, transport.answer_later() as later:
+            self.assertEqual(b'{}', session.post(
+                server.url(), allow_redirects=False).content)
+            self.assertIsNone(later.exchange)
+            self.assertEqual(b'', session.get(
+                server.url(), allow_redirects=False).content)
+            taken = later.exchange
+            self.assertEqual(b'{}', session.get(
+                server.url(), allow_redirects=False).content)
+            self.assertIs(taken, later.exchange)
+            self.assertEqual(b'{}', taken.finish().content)
+        # Outside the block, answered at once.
+        with _session(True) as session:
+            self.assertEqual(b'{}', session.get(
+                server.url(), allow_redirects=False).content)
+
+    def test_a_connection_is_kept_once_its_answer_is_read(self):
+        server = self._server([_OK])
+        with _session(True) as session:
+            for _ in range(3):
+                _placeholder, exchange = self._later(session, server.url())
+                self.assertEqual(200, exchange.finish().status_code)
+        self.assertEqual(1, server.connections)
+
+    def test_an_exchange_dropped_unread_closes_its_connection(self):
+        server = self._server([_OK])
+        adapter = transport.PlainHTTPAdapter(adapters.HTTPAdapter())
+        with requests.Session() as session:
+            session.mount('http://', adapter)
+            _placeholder, exchange = self._later(session, server.url())
+            conn = exchange.conn
+            del exchange, _placeholder
+            gc.collect()
+            self.assertIsNone(conn.sock)
+            self.assertEqual({}, {key: idle for key, idle in
+                                  adapter._idle.items() if idle})
+            self.assertEqual(200, session.get(
+                server.url(), allow_redirects=False).status_code)
+        self.assertEqual(2, server.connections)
+
+    def test_kept_connection_closed_unanswered_is_sent_once_more(self):
+        # The server reads the request sent on the kept connection and
+        # closes it without answering: sent again, on a new connection.
+        server = self._server([_OK, (None, True), _OK])
+        with _session(True) as session:
+            self.assertEqual(200, session.get(
+                server.url(), allow_redirects=False).status_code)
+            _placeholder, exchange = self._later(session, server.url())
+            self.assertEqual(b'{}', exchange.finish().content)
+        self.assertEqual(3, len(server.received))
+        self.assertEqual(2, server.connections)
+
+    def test_no_answer_in_time_is_a_read_timeout(self):
+        hold = threading.Event()
+        self.addCleanup(hold.set)
+        listener = socket.create_server(('127.0.0.1', 0))
+        self.addCleanup(listener.close)
+
+        def accept_and_wait():
+            conn, _ = listener.accept()
+            hold.wait(30)
+            conn.close()
+        threading.Thread(target=accept_and_wait, daemon=True).start()
+        with _session(True) as session:
+            _placeholder, exchange = self._later(
+                session, 'http://127.0.0.1:%d/' % listener.getsockname()[1],
+                timeout=(5, 0.2))
+            self.assertRaises(requests.exceptions.ReadTimeout,
+                              exchange.finish)
+            self.assertIsNone(exchange.conn.sock)
+
+    def test_refused_fails_when_sent(self):
+        listener = socket.create_server(('127.0.0.1', 0))
+        url = 'http://127.0.0.1:%d/' % listener.getsockname()[1]
+        listener.close()
+        with _session(True) as session:
+            self.assertRaises(requests.ConnectionError, self._later,
+                              session, url)
 
 
 class KeystoneauthTest(testtools.TestCase):
