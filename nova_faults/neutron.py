@@ -30,9 +30,11 @@ here knows HTTP API callers.
 """
 
 import collections
+import contextlib
 import datetime
 import logging
 import re
+import sys
 import threading
 import time
 from urllib import parse as urlparse
@@ -61,6 +63,10 @@ GROUP = neutron_conf.GROUP
 MAX_SEARCH_IDS = 150
 _PORT_FIELDS = ('device_id', 'security_groups')
 _GROUP_FIELDS = ('id', 'name')
+# The header keystoneauth1 sends the global request ID in; where a
+# pattern of its requests takes a value of the call (see _Sending).
+_REQUEST_ID = 'X-OpenStack-Request-ID'
+_SLOT = object()
 # The statuses keystoneauth1 follows (``Session._REDIRECT_STATUSES``).
 _REDIRECTS = (301, 302, 303, 305, 307, 308)
 
@@ -155,8 +161,7 @@ class _HTTPSession(requests.Session):
                 allow_redirects=True, proxies=None, hooks=None, stream=None,
                 verify=None, cert=None, json=None):
         if (allow_redirects or cookies or files or auth or hooks or
-                proxies or self.auth or len(self.cookies) or self.params or
-                any(self.hooks.values()) or not isinstance(url, str)):
+                proxies or not self.plain() or not isinstance(url, str)):
             return super().request(
                 method, url, params=params, data=data, headers=headers,
                 cookies=cookies, files=files, auth=auth, timeout=timeout,
@@ -181,6 +186,10 @@ class _HTTPSession(requests.Session):
                 headers=requests_sessions.merge_setting(
                     headers, self.headers,
                     dict_class=requests_structures.CaseInsensitiveDict))
+        return self.send_prepared(prepared, timeout, stream, verify, cert)
+
+    def send_prepared(self, prepared, timeout, stream, verify, cert):
+        """Send ``prepared`` as ``Session.request`` would send it."""
         settings = self.merge_environment_settings(
             prepared.url, {}, stream, verify, cert)
         adapter = self.get_adapter(url=prepared.url)
@@ -192,6 +201,15 @@ class _HTTPSession(requests.Session):
         if not settings['stream']:
             response.content
         return response
+
+    def plain(self):
+        """Whether this session adds nothing of its own to a request.
+
+        No auth, cookies, parameters or hooks of the session: requests
+        would merge them into every request.
+        """
+        return not (self.auth or len(self.cookies) or self.params or
+                    any(self.hooks.values()))
 
     def keep_cookies(self, response):
         """Keep the cookies ``response`` sets, as requests' session does.
@@ -215,14 +233,10 @@ class _HTTPSession(requests.Session):
         that are not strings. Header values are checked by requests'
         own check, with its errors.
         """
-        method = method.upper()
-        match = _PLAIN_URL.match(url)
-        if method != 'GET' or match is None or \
-                int(match.group('port') or 0) > 65535 or \
-                _DOT_SEGMENT.search(match.group('path') or ''):
+        if method.upper() != 'GET':
             return None
-        query = _plain_query(params)
-        if query is None:
+        prepared_url = plain_url(url, params)
+        if prepared_url is None:
             return None
         merged = requests_structures.CaseInsensitiveDict(self.headers)
         if headers:
@@ -237,10 +251,8 @@ class _HTTPSession(requests.Session):
             else:
                 requests_utils.check_header_validity((name, value))
         prepared = requests.PreparedRequest()
-        prepared.method = method
-        prepared.url = url if match.group('path') else url + '/'
-        if query:
-            prepared.url += '?' + query
+        prepared.method = 'GET'
+        prepared.url = prepared_url
         prepared.headers = merged
         return prepared
 
@@ -277,6 +289,24 @@ _PLAIN_URL = re.compile(
 _DOT_SEGMENT = re.compile(r'/\.\.?(?:/|\Z)')
 
 
+def plain_url(url, params):
+    """``url`` with ``params`` as requests prepares them; None if not plain.
+
+    Plain: ``url`` matches :data:`_PLAIN_URL` without dot segments, and
+    ``params`` is plain (:func:`_plain_query`).
+    """
+    match = _PLAIN_URL.match(url)
+    if match is None or int(match.group('port') or 0) > 65535 or \
+            _DOT_SEGMENT.search(match.group('path') or ''):
+        return None
+    query = _plain_query(params)
+    if query is None:
+        return None
+    if not match.group('path'):
+        url += '/'
+    return url + '?' + query if query else url
+
+
 def _plain_query(params):
     """requests' query string of ``params``; None if not plain.
 
@@ -305,14 +335,15 @@ def _plain_query(params):
 
 
 def _loaded(conf):
-    """(session, service auth, adapter options, plain) of ``conf``, once.
+    """(session, auth, adapter options, plain, patterns) of ``conf``, once.
 
     Once per ConfigOpts, as the ``[neutron]`` options are not mutable:
     the adapter options are the keyword arguments keystoneauth1's
     ``load_adapter_from_conf_options`` reads from them (the endpoint, the
     retries), which it would otherwise read again for every request.
     ``plain``: whether keystoneauth1 only gives the answers (no retries,
-    no timings collected; see :func:`_deferrable`).
+    no timings collected; see :func:`_sending`); ``patterns``: the
+    requests it built, by kind (see :class:`_Sending`).
     """
     with _LOCK:
         loaded = _LOADED.get(id(conf))
@@ -323,12 +354,12 @@ def _loaded(conf):
             options = {}
             ks_adapter_loading.process_conf_options(conf[GROUP], options)
             # What keystoneauth1 would do with an answer beside giving it
-            # (see _deferrable).
+            # (see _sending).
             plain = not (options.get('connect_retries') or
                          options.get('status_code_retries') or
                          getattr(conf[GROUP], 'collect_timing', False))
             loaded = _LOADED[id(conf)] = (weakref.ref(conf), session, auth,
-                                          options, plain)
+                                          options, plain, {})
         return loaded[1:]
 
 
@@ -345,7 +376,7 @@ def reset(conf=None):
 
 def get_adapter(conf, ctx):
     """A keystoneauth1 adapter to Neutron for the caller ``ctx``."""
-    session, service_auth, options, _plain = _loaded(conf)
+    session, service_auth, options, _plain, _patterns = _loaded(conf)
     token = getattr(ctx, 'auth_token', None)
     auth = _UserToken(token, service_auth) if token else service_auth
     return ks_adapter.Adapter(
@@ -361,20 +392,20 @@ def _chunks(items, size=MAX_SEARCH_IDS):
 
 def _list(adapter, collection, body_key, params):
     """Every resource of a filtered list (following ``next`` links)."""
-    return _start_list(adapter, collection, body_key, params, False)()
+    return _start_list(adapter, collection, body_key, params)()
 
 
-def _start_list(adapter, collection, body_key, params, defer=True):
+def _start_list(adapter, collection, body_key, params, sending=None):
     """Ask for a filtered list now; returns the function that reads it.
 
-    With ``defer``, the first page's request is sent now and its answer
-    read by the returned function (:func:`_sent_now`); otherwise it is
-    all asked for when that function is called. It returns every
-    resource of the list (following ``next`` links), or raises
-    :class:`NeutronUnavailable`.
+    With ``sending`` (a :class:`_Sending` of this view), the first page's
+    request is sent now and its answer read by the returned function
+    (:func:`_sent_now`); otherwise it is all asked for when that function
+    is called. It returns every resource of the list (following ``next``
+    links), or raises :class:`NeutronUnavailable`.
     """
     url = '/v2.0/%s' % collection
-    first = _sent_now(adapter, url, params) if defer else \
+    first = _sent_now(sending, url, params) if sending else \
         (lambda: adapter.get(url, params=params))
 
     def read():
@@ -406,24 +437,23 @@ def _start_list(adapter, collection, body_key, params, defer=True):
     return read
 
 
-def _sent_now(adapter, url, params):
+def _sent_now(sending, url, params):
     """Send ``GET url`` now; returns the function giving its answer.
 
-    keystoneauth1 builds and sends the request as for any call (the
-    token, the endpoint, the headers), and the transport sends it at
-    once without waiting for the answer
+    The request is keystoneauth1's (:class:`_Sending`), and the transport
+    sends it at once without waiting for the answer
     (:func:`nova_faults.transport.answer_later`). The answer is then
     taken as keystoneauth1 takes it: an error status raises its
     exception, and the failures of sending or reading are its
     exceptions; a redirect, or a rejected token that the auth plugin
     could drop (a service's, not the user's), makes the call once more
     through keystoneauth1, which follows the redirect or authenticates
-    again. A request the transport cannot send that way (https) has been
-    sent and answered by keystoneauth1 already.
+    again. A request the transport cannot send that way has been sent
+    and answered by keystoneauth1 already.
     """
+    adapter = sending.adapter
     try:
-        with transport.answer_later() as later:
-            response = adapter.get(url, params=params)
+        later, response = sending.send(url, params)
     except ks_exc.ClientException as exc:
         failure = exc
 
@@ -434,16 +464,8 @@ def _sent_now(adapter, url, params):
         return lambda: response
 
     def answer():
-        try:
+        with _as_keystoneauth(later.exchange.request.url):
             response = later.exchange.finish()
-        except requests.exceptions.Timeout:
-            raise ks_exc.ConnectTimeout('Request to %s timed out' % url)
-        except requests.exceptions.ConnectionError as exc:
-            raise ks_exc.ConnectFailure(
-                'Unable to establish connection to %s: %s' % (url, exc))
-        except requests.exceptions.RequestException as exc:
-            raise ks_exc.UnknownConnectionError(
-                'Unexpected exception for %s: %s' % (url, exc), exc)
         adapter.session.session.keep_cookies(response)
         status = response.status_code
         if status in _REDIRECTS or (status == 401 and adapter.invalidate()):
@@ -454,6 +476,115 @@ def _sent_now(adapter, url, params):
             raise ks_exc.from_response(response, 'GET', response.url)
         return response
     return answer
+
+
+@contextlib.contextmanager
+def _as_keystoneauth(url):
+    """requests' failures raised as keystoneauth1 raises them."""
+    try:
+        yield
+    except requests.exceptions.SSLError as exc:
+        raise ks_exc.SSLError('SSL exception connecting to %s: %s' % (
+            url, exc))
+    except requests.exceptions.Timeout:
+        raise ks_exc.ConnectTimeout('Request to %s timed out' % url)
+    except requests.exceptions.ConnectionError as exc:
+        raise ks_exc.ConnectFailure(
+            'Unable to establish connection to %s: %s' % (url, exc))
+    except requests.exceptions.RequestException as exc:
+        raise ks_exc.UnknownConnectionError(
+            'Unexpected exception for %s: %s' % (url, exc), exc)
+
+
+class _Sending:
+    """How one view sends its calls now: keystoneauth1's requests.
+
+    keystoneauth1 builds every call's request to Neutron the same way:
+    the same headers (its User-Agent, requests' defaults) in the same
+    order, but for the token and the request ID, and a URL of the
+    endpoint, the path and the query. The first call of a kind (which
+    auth headers, with or without a request ID) is built and sent by
+    keystoneauth1; the request it built is then kept, per ``[neutron]``
+    configuration, as the pattern of that kind, with the token and the
+    ID left out, once its URL, token and ID are checked to be those
+    this view would put in (:meth:`_learn`). The next calls of that kind
+    are that request with their own URL, token and ID, sent by the same
+    session and transport (:meth:`_HTTPSession.send_prepared`), without
+    keystoneauth1's and requests' work of building them again: most of
+    a call's processor time here. The endpoint and the token still come
+    from keystoneauth1 for each view, so a new catalog or token is
+    followed.
+
+    Always built by keystoneauth1: a request while osprofiler traces
+    the request (its headers vary per call), to a URL that is not plain
+    (:func:`plain_url`) or to a host with ``.netrc`` credentials, and
+    any while the session holds a cookie (:meth:`_HTTPSession.plain`).
+    """
+
+    def __init__(self, adapter, endpoint, patterns):
+        self.adapter = adapter
+        self.base = endpoint.rstrip('/')
+        self.patterns = patterns
+        self.key = self.slots = None
+        session = adapter.session
+        auth_headers = session.get_auth_headers(adapter.auth)
+        if auth_headers and not _tracing():
+            self.slots = {name.lower(): value
+                          for name, value in auth_headers.items()}
+            request_id = adapter.global_request_id
+            if request_id is not None:
+                self.slots[_REQUEST_ID.lower()] = request_id
+            self.key = (tuple(sorted(self.slots)), request_id is not None)
+
+    def send(self, path, params):
+        """(:class:`transport.Later`, response) of ``GET path`` sent now."""
+        url = '%s/%s' % (self.base, path.lstrip('/'))
+        pattern = self.patterns.get(self.key) if self.slots else None
+        prepared_url = plain_url(url, params) if pattern else None
+        session = self.adapter.session
+        http_session = session.session
+        with transport.answer_later() as later:
+            if prepared_url is None or not http_session.plain() or \
+                    http_session._netrc_auth(prepared_url) is not None:
+                response = self.adapter.get(path, params=params)
+                if later.exchange is not None and self.slots:
+                    self._learn(later.exchange.request, url, params)
+            else:
+                prepared = requests.PreparedRequest()
+                prepared.method = 'GET'
+                prepared.url = prepared_url
+                prepared.headers = requests_structures.CaseInsensitiveDict(
+                    (name, self.slots[name.lower()] if value is _SLOT
+                     else value) for name, value in pattern)
+                with _as_keystoneauth(prepared_url):
+                    # requests' checks of what changed (a token may be
+                    # anything a caller sent).
+                    for name, value in prepared.headers.items():
+                        if name.lower() in self.slots:
+                            requests_utils.check_header_validity(
+                                (name, value))
+                    response = http_session.send_prepared(
+                        prepared, session.timeout, None, session.verify,
+                        session.cert or None)
+        return later, response
+
+    def _learn(self, request, url, params):
+        """Keep keystoneauth1's ``request`` as the pattern of its kind."""
+        headers = request.headers
+        if request.url != plain_url(url, params) or \
+                any(headers.get(name) != value
+                    for name, value in self.slots.items()) or \
+                (not self.key[1] and _REQUEST_ID in headers):
+            return
+        self.patterns[self.key] = tuple(
+            (name, _SLOT if name.lower() in self.slots else value)
+            for name, value in headers.items())
+
+
+def _tracing():
+    """Whether osprofiler traces this request (keystoneauth1 says so)."""
+    web = sys.modules.get('osprofiler.web')
+    return web is not None and bool(web.get_trace_id_headers())
 
 
 def _check_port(port):
@@ -469,13 +600,13 @@ def _check_port(port):
 
 def _groups(adapter, group_ids):
     """``{id: group}`` of the groups of ``group_ids`` the caller sees."""
-    return _start_groups(adapter, group_ids, False)()
+    return _start_groups(adapter, group_ids)()
 
 
-def _start_groups(adapter, group_ids, defer=True):
+def _start_groups(adapter, group_ids, sending=None):
     """:func:`_groups`, asked for now (see :func:`_start_list`)."""
     reads = [_start_list(adapter, 'security-groups', 'security_groups',
-                         {'id': chunk, 'fields': _GROUP_FIELDS}, defer)
+                         {'id': chunk, 'fields': _GROUP_FIELDS}, sending)
              for chunk in _chunks(group_ids)]
 
     def read():
@@ -603,7 +734,7 @@ def start_security_group_names(conf, ctx, instance_uuids):
     Returns the function that reads the answers (and raises
     :class:`NeutronUnavailable` as :func:`security_group_names` does), or
     None when the calls cannot be sent now and read later
-    (:func:`_deferrable`).
+    (:func:`_sending`).
 
     The ports are asked for now and, when the servers' ports had groups
     when last asked (:class:`_Hints`), those groups too: both requests
@@ -617,13 +748,15 @@ def start_security_group_names(conf, ctx, instance_uuids):
     if not uuids:
         return dict
     adapter = get_adapter(conf, ctx)
-    if not _deferrable(conf, adapter):
+    sending = _sending(conf, adapter)
+    if sending is None:
         return None
     reads = [_start_list(adapter, 'ports', 'ports',
-                         {'device_id': chunk, 'fields': _PORT_FIELDS})
+                         {'device_id': chunk, 'fields': _PORT_FIELDS},
+                         sending)
              for chunk in _chunks(uuids)]
     hinted = _hints.get(uuids)
-    guess = _start_groups(adapter, hinted) if hinted else None
+    guess = _start_groups(adapter, hinted, sending) if hinted else None
 
     def read():
         ports = []
@@ -639,24 +772,27 @@ _KS_LOGGERS = tuple(logging.getLogger('keystoneauth.session' + suffix)
                                    '.request-id'))
 
 
-def _deferrable(conf, adapter):
-    """Whether Neutron's calls may be sent now and read later.
+def _sending(conf, adapter):
+    """How this view's calls are sent now (:class:`_Sending`), or None.
 
-    Only over ``http://`` (the transport's plain ``GET``), and only
-    where keystoneauth1 would do nothing with the answer but give it:
-    no connection or status retries, no timings collected, and its
-    request and answer not logged (at DEBUG it logs both, and an answer
-    read later is not one it saw).
+    None where they may not be: only over ``http://`` (the transport's
+    plain ``GET``), and only where keystoneauth1 would do nothing with
+    the answer but give it: no connection or status retries, no timings
+    collected, and its request and answer not logged (at DEBUG it logs
+    both, and an answer read later is not one it saw).
     """
-    _session, _auth, _options, plain = _loaded(conf)
+    _session, _auth, _options, plain, patterns = _loaded(conf)
     if not plain or \
             any(logger.isEnabledFor(logging.DEBUG) for logger in _KS_LOGGERS):
-        return False
+        return None
     try:
         endpoint = adapter.get_endpoint()
+        if not (isinstance(endpoint, str) and
+                endpoint.startswith('http://')):
+            return None
+        return _Sending(adapter, endpoint, patterns)
     except ks_exc.ClientException:
-        return False        # said when asked as usual
-    return isinstance(endpoint, str) and endpoint.startswith('http://')
+        return None         # said when asked as usual
 
 
 def _bindings(adapter, uuids, ports, hinted, guess):

@@ -597,6 +597,16 @@ class SentNowTest(testtools.TestCase):
         except neutron.NeutronUnavailable as exc:
             return exc.kwargs['reason']
 
+    def _learn(self, names, conf, uuids):
+        """Sent now: the first call, whose request is the next ones'.
+
+        The groups remembered are forgotten, so that the next call makes
+        the calls :func:`neutron.security_group_names` makes.
+        """
+        if names == self._later:
+            self._later(conf, self.ctx, uuids)
+            neutron._hints.clear()
+
     def _later(self, conf, ctx, uuids):
         read = neutron.start_security_group_names(conf, ctx, uuids)
         self.assertIsNotNone(read)
@@ -647,6 +657,7 @@ class SentNowTest(testtools.TestCase):
         for names in (self._later, neutron.security_group_names):
             neutron.reset()
             fake.reset()
+            self._learn(names, conf, [server])
             del fake.requests[:]
             kind, status = failure
             if kind == 'fail':
@@ -662,8 +673,9 @@ class SentNowTest(testtools.TestCase):
         fake, conf = self._fake()
         conf.set_override('timeout', 0.2, group='neutron')
         server = str(uuid.uuid4())
-        fake.set_delay(1, collection='ports', times=2)
         for names in (self._later, neutron.security_group_names):
+            self._learn(names, conf, [server])
+            fake.set_delay(1, collection='ports', times=1)
             self.assertEqual('ConnectTimeout',
                              self._answer_or_reason(names, conf, [server]))
         fake.refuse()
@@ -721,6 +733,54 @@ class SentNowTest(testtools.TestCase):
         self.assertNotIn(b'Cookie:', server.received[0])
         self.assertIn(b'\r\nCookie: lb=a\r\n', server.received[1])
 
+    @hypothesis_profiles.seeded
+    @hypothesis_profiles.settings(max_examples=40)
+    @given(st.sampled_from(['', '/', '/networking', '/networking/']),
+           st.lists(st.tuples(
+               st.one_of(st.none(), st.text(st.characters(
+                   min_codepoint=32, max_codepoint=126), max_size=12),
+                   st.just(' lead'), st.just('a\tb')),
+               st.one_of(st.none(), st.builds(
+                   lambda u: 'req-%s' % u, st.uuids())),
+               st.lists(st.uuids().map(str), min_size=1, max_size=3)),
+               min_size=1, max_size=4))
+    def test_rebuilt_requests_are_keystoneauths(self, prefix, calls):
+        # The requests sent after the first of their kind, built from
+        # it, are what keystoneauth1 sends, byte for byte (or fail as
+        # it fails).
+        neutron.reset()
+        empty = b'{"ports": []}'
+        server = scripted_http.ScriptedServer([(
+            b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s' % (
+                len(empty), empty), False)])
+        self.addCleanup(server.close)
+        conf = fake_neutron.client_conf(server.url(prefix))
+        built = mock.patch.object(ks_session.Session, 'request',
+                                  autospec=True,
+                                  side_effect=ks_session.Session.request)
+        # The first request of its kind is keystoneauth1's.
+        with built as request:
+            self._later(conf, self.ctx, ['s'])
+        self.assertEqual(1, request.call_count)
+        for token, request_id, uuids in calls:
+            ctx = nf_context.RequestContext(
+                user_id='u', project_id='p', auth_token=token,
+                global_request_id=request_id)
+            outcomes = []
+            for names in (self._later, neutron.security_group_names):
+                server.received = []
+                with built as request:
+                    try:
+                        answer = names(conf, ctx, uuids)
+                    except neutron.NeutronUnavailable as exc:
+                        answer = exc.kwargs['reason']
+                    server.wait_answered()
+                    outcomes.append((answer, server.received,
+                                     request.call_count))
+            # Rebuilt, then built by keystoneauth1.
+            self.assertEqual([0, 1], [calls for _a, _r, calls in outcomes])
+            self.assertEqual(outcomes[1][:2], outcomes[0][:2])
+
     def test_not_sent_now_where_keystoneauth_does_more(self):
         fake, _conf = self._fake()
         for group_option, value in (('collect_timing', True),
@@ -733,14 +793,14 @@ class SentNowTest(testtools.TestCase):
             self.assertIsNone(neutron.start_security_group_names(
                 conf, self.ctx, ['s']), group_option)
         conf = fake_neutron.client_conf(fake.endpoint)
-        self.assertIsNotNone(neutron.start_security_group_names(
-            conf, self.ctx, ['s']))
         # keystoneauth1 logs each request and its answer at DEBUG.
-        self.useFixture(fixtures.FakeLogger(
-            name='keystoneauth.session.response', level=logging.DEBUG))
-        self.assertIsNone(neutron.start_security_group_names(
-            conf, self.ctx, ['s']))
+        with fixtures.FakeLogger(name='keystoneauth.session.response',
+                                 level=logging.DEBUG):
+            self.assertIsNone(neutron.start_security_group_names(
+                conf, self.ctx, ['s']))
         self.assertEqual([], fake.requests)
+        self.assertEqual({}, neutron.start_security_group_names(
+            conf, self.ctx, ['s'])())
 
 
 class PaceTest(testtools.TestCase):
