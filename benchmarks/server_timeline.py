@@ -22,12 +22,14 @@ On the data of :mod:`nova_bench` (Nova 34's schema, 200 servers, the
 fake Neutron served by this process), the standalone API runs in a
 child process, as ``nova_bench.py --serve standalone`` runs it, with a
 tracer wrapped around the steps of a server's view: the handler, the
-database reads, the call to Neutron handed to its thread and waited
-for, each of Neutron's two calls, each request sent (when its send
-returned) and each answer (when it could be read, and when its headers
-were parsed). This process asks for the server ``--count`` times on one
-kept-alive connection; the child writes, for each step, the median of
-its time from the start of the handler (ms) and the thread it ran in.
+database reads, Neutron asked and waited for (in the request's thread,
+or in a thread of the pool where the calls cannot be sent now), each of
+Neutron's two calls (asked, sent, its answer read), each request sent
+(when its send returned) and each answer (when it could be read, and
+when its headers were parsed). This process asks for the server
+``--count`` times on one kept-alive connection; the child writes, for
+each step, the median of its time from the start of the handler (ms)
+and the thread it ran in.
 
 The tracer's own wrappers cost a few microseconds per step: the
 timeline is for the order and the gaps, not the total, which
@@ -145,15 +147,21 @@ class Tracer:
         self.wrap(instance_list.InstanceList, 'get_one', 'database reads',
                   method=True)
 
-        list_ = neutron._list
+        start_list = neutron._start_list
 
-        def traced_list(adapter, collection, *args, **kwargs):
+        def traced_start_list(adapter, collection, *args, **kwargs):
             self.mark('%s call' % collection)
-            try:
-                return list_(adapter, collection, *args, **kwargs)
-            finally:
-                self.mark('%s call returned' % collection)
-        neutron._list = traced_list
+            read = start_list(adapter, collection, *args, **kwargs)
+            self.mark('%s call sent' % collection)
+
+            def traced_read():
+                self.mark('%s answer read' % collection)
+                try:
+                    return read()
+                finally:
+                    self.mark('%s answer read returned' % collection)
+            return traced_read
+        neutron._start_list = traced_start_list
 
         request = http.client.HTTPConnection.request
 
