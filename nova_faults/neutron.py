@@ -27,6 +27,13 @@ servers' ports are known from an earlier call (and checked against the
 ports' answer). Any failure (refused, timed out, a 4xx/5xx answer, a
 body that is not Neutron's) raises :class:`NeutronUnavailable`; nothing
 here knows HTTP API callers.
+
+:func:`start_security_group_names` is the same, with its requests sent
+at once from the caller's thread and their answers read when the caller
+asks for them (over ``http://``, where keystoneauth1 only gives the
+answers): the caller reads its databases meanwhile, without a thread.
+After the first request of a kind, the requests are keystoneauth1's own,
+rebuilt with each call's URL, token and request ID (:class:`_Sending`).
 """
 
 import collections
