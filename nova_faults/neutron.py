@@ -550,7 +550,7 @@ class _Sending:
         prepared_url = plain_url(url, params) if pattern else None
         session = self.adapter.session
         http_session = session.session
-        with transport.answer_later() as later:
+        with transport.answer_later(url) as later:
             if prepared_url is None or not http_session.plain() or \
                     http_session._netrc_auth(prepared_url) is not None:
                 response = self.adapter.get(path, params=params)

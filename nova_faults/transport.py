@@ -162,7 +162,8 @@ class PlainHTTPAdapter(adapters.BaseAdapter):
         key, path = target
         exchange = Exchange(self, key, request, path, *_timeouts(timeout))
         later = getattr(_later, 'current', None)
-        if later is not None and later.exchange is None:
+        if later is not None and later.exchange is None and \
+                request.url.startswith(later.prefix):
             later.exchange = exchange
             return _placeholder(request)
         return exchange.finish()
@@ -362,7 +363,8 @@ class Exchange:
 class Later:
     """The exchange :func:`answer_later` took, if any."""
 
-    def __init__(self):
+    def __init__(self, prefix):
+        self.prefix = prefix
         self.exchange = None
 
 
@@ -370,20 +372,23 @@ _later = threading.local()
 
 
 @contextlib.contextmanager
-def answer_later():
-    """Send the first plain ``GET`` of this block now, answer it later.
+def answer_later(prefix):
+    """Send the first plain ``GET`` of ``prefix`` now, answer it later.
 
     Within the block, the first request this thread gives a
-    :class:`PlainHTTPAdapter` that it sends itself is sent at once, and
+    :class:`PlainHTTPAdapter` that it sends itself, to a URL starting
+    with ``prefix``, is sent at once, and
     the caller of requests gets a placeholder (``200``, no body): the
     answer is the yielded :class:`Later`'s ``exchange`` to
     :meth:`Exchange.finish`. Any other request is sent and answered as
     usual (``exchange`` stays None: the answer the caller got is the
-    real one). For callers that do other work while the server answers,
+    real one): a request made on the way (an authentication, a
+    discovery of the endpoint) is answered as it always is. For callers
+    that do other work while the server answers,
     without a thread. The cookies the answer sets are the caller's to
     keep: requests' session kept those of the placeholder (none).
     """
-    later = Later()
+    later = Later(prefix)
     _later.current = later
     try:
         yield later

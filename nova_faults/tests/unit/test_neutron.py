@@ -781,6 +781,27 @@ class SentNowTest(testtools.TestCase):
             self.assertEqual([0, 1], [calls for _a, _r, calls in outcomes])
             self.assertEqual(outcomes[1][:2], outcomes[0][:2])
 
+    def test_requests_made_on_the_way_are_answered_at_once(self):
+        # An auth plugin that asks something of its own on the way (a
+        # discovery, a new token) while keystoneauth1 builds a call gets
+        # its answer at once; only the call itself is read later.
+        fake, conf = self._fake()
+        server = str(uuid.uuid4())
+        fake.add_port(server, [fake.add_security_group('web')])
+        real = ks_session.Session.get_auth_headers
+
+        def get_auth_headers(session, auth=None, **kwargs):
+            response = session.get(fake.endpoint + '/', authenticated=False,
+                                   raise_exc=False)
+            self.assertEqual(200, response.status_code)
+            self.assertIn(b'versions', response.content)
+            return real(session, auth, **kwargs)
+        self.useFixture(fixtures.MockPatchObject(
+            ks_session.Session, 'get_auth_headers', get_auth_headers))
+        for _ in range(2):
+            self.assertEqual({server: [{'name': 'web'}]},
+                             self._later(conf, self.ctx, [server]))
+
     def test_not_sent_now_where_keystoneauth_does_more(self):
         fake, _conf = self._fake()
         for group_option, value in (('collect_timing', True),

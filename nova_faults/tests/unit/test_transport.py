@@ -306,7 +306,7 @@ class AnswerLaterTest(testtools.TestCase):
 
     def _later(self, session, url, **kwargs):
         """(placeholder, exchange) of ``GET url`` answered later."""
-        with transport.answer_later() as later:
+        with transport.answer_later(url) as later:
             placeholder = session.get(url, allow_redirects=False, **kwargs)
         return placeholder, later.exchange
 
@@ -358,15 +358,19 @@ class AnswerLaterTest(testtools.TestCase):
 
     def test_only_the_first_plain_get_is_answered_later(self):
         server = self._server([_OK])
-        with _session(True) as session, transport.answer_later() as later:
+        with _session(True) as session, \
+                transport.answer_later(server.url('/v2.0/')) as later:
             self.assertEqual(b'{}', session.post(
-                server.url(), allow_redirects=False).content)
+                server.url('/v2.0/'), allow_redirects=False).content)
+            # Another URL (an authentication on the way): at once.
+            self.assertEqual(b'{}', session.get(
+                server.url('/v3'), allow_redirects=False).content)
             self.assertIsNone(later.exchange)
             self.assertEqual(b'', session.get(
-                server.url(), allow_redirects=False).content)
+                server.url('/v2.0/ports'), allow_redirects=False).content)
             taken = later.exchange
             self.assertEqual(b'{}', session.get(
-                server.url(), allow_redirects=False).content)
+                server.url('/v2.0/ports'), allow_redirects=False).content)
             self.assertIs(taken, later.exchange)
             self.assertEqual(b'{}', taken.finish().content)
         # Outside the block, answered at once.
