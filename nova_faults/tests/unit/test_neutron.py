@@ -428,6 +428,44 @@ class SecurityGroupNamesTest(testtools.TestCase):
             fake.cleanUp()
 
 
+_ROUNDS = st.lists(st.lists(st.lists(st.integers(0, 3), max_size=3),
+                            min_size=2, max_size=2),
+                   min_size=2, max_size=4)
+
+
+def _assert_answers_follow_the_ports(test, names, rounds):
+    """Every answer of ``names`` is Nova's algorithm on the current ports.
+
+    Each of ``rounds`` gives two servers' ports new groups (of four),
+    then asks for each server and for both, whatever was remembered
+    before.
+    """
+    neutron.reset()
+    fake = fake_neutron.FakeNeutron()
+    fake.setUp()
+    try:
+        conf = fake_neutron.client_conf(fake.endpoint)
+        groups = [fake.add_security_group('g%d' % i) for i in range(4)]
+        servers = [str(uuid.uuid4()) for _ in range(2)]
+        ports = {}
+        for assignment in rounds:
+            expected = {}
+            for server, indexes in zip(servers, assignment):
+                if server in ports:
+                    fake.remove('ports', ports[server]['id'])
+                ports[server] = fake.add_port(
+                    server, [groups[i] for i in indexes])
+                if indexes:
+                    expected[server] = [{'name': 'g%d' % i}
+                                        for i in indexes]
+            for wanted in ([servers[0]], [servers[1]], servers):
+                test.assertEqual(
+                    {k: v for k, v in expected.items() if k in wanted},
+                    names(conf, test.ctx, wanted))
+    finally:
+        fake.cleanUp()
+
+
 class OverlappedCallsTest(testtools.TestCase):
     """The groups asked for while the ports are, from remembered ids.
 
@@ -527,42 +565,14 @@ class OverlappedCallsTest(testtools.TestCase):
         self.assertEqual(['b-g', 'c-g'], hints.get(['a', 'b', 'c']))
 
     @settings(max_examples=40, deadline=None, derandomize=True)
-    @given(st.lists(st.lists(st.lists(st.integers(0, 3), max_size=3),
-                             min_size=2, max_size=2),
-                    min_size=2, max_size=4))
+    @given(_ROUNDS)
     def test_every_answer_is_novas_algorithm_on_the_current_ports(
             self, rounds):
         # Each round gives both servers' ports new groups, then asks for
         # each server and for both: every answer is Nova's algorithm on
         # the ports as they are, whatever was remembered before.
-        neutron.reset()
-        fake = fake_neutron.FakeNeutron()
-        fake.setUp()
-        try:
-            conf = fake_neutron.client_conf(fake.endpoint)
-            groups = [fake.add_security_group('g%d' % i) for i in range(4)]
-            servers = [str(uuid.uuid4()) for _ in range(2)]
-            ports = {}
-            asked = 0
-            for assignment in rounds:
-                expected = {}
-                for server, indexes in zip(servers, assignment):
-                    if server in ports:
-                        fake.remove('ports', ports[server]['id'])
-                    ports[server] = fake.add_port(
-                        server, [groups[i] for i in indexes])
-                    if indexes:
-                        expected[server] = [{'name': 'g%d' % i}
-                                            for i in indexes]
-                for wanted in ([servers[0]], [servers[1]], servers):
-                    self.assertEqual(
-                        {k: v for k, v in expected.items() if k in wanted},
-                        neutron.security_group_names(conf, self.ctx,
-                                                     wanted))
-                    asked += 1
-            self.assertEqual(3 * len(rounds), asked)
-        finally:
-            fake.cleanUp()
+        _assert_answers_follow_the_ports(self, neutron.security_group_names,
+                                         rounds)
 
 
 _FAILURES = st.sampled_from(
@@ -613,32 +623,12 @@ class SentNowTest(testtools.TestCase):
         return read()
 
     @settings(max_examples=40, deadline=None, derandomize=True)
-    @given(st.lists(st.lists(st.lists(st.integers(0, 3), max_size=3),
-                             min_size=2, max_size=2),
-                    min_size=1, max_size=4))
+    @given(_ROUNDS)
     def test_every_answer_is_novas_algorithm_on_the_current_ports(
             self, rounds):
         # As OverlappedCallsTest's test of that name: the groups the
         # ports had when last asked are asked for with the ports.
-        neutron.reset()
-        fake, conf = self._fake()
-        groups = [fake.add_security_group('g%d' % i) for i in range(4)]
-        servers = [str(uuid.uuid4()) for _ in range(2)]
-        ports = {}
-        for assignment in rounds:
-            expected = {}
-            for server, indexes in zip(servers, assignment):
-                if server in ports:
-                    fake.remove('ports', ports[server]['id'])
-                ports[server] = fake.add_port(
-                    server, [groups[i] for i in indexes])
-                if indexes:
-                    expected[server] = [{'name': 'g%d' % i}
-                                        for i in indexes]
-            for wanted in ([servers[0]], [servers[1]], servers):
-                self.assertEqual(
-                    {k: v for k, v in expected.items() if k in wanted},
-                    self._later(conf, self.ctx, wanted))
+        _assert_answers_follow_the_ports(self, self._later, rounds)
 
     @hypothesis_profiles.seeded
     @hypothesis_profiles.settings(max_examples=40)

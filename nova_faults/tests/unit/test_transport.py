@@ -160,6 +160,21 @@ class SameAsRequestsTest(testtools.TestCase):
 _OK = (b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}', False)
 
 
+def _silent_server(test):
+    """The URL of a server that takes a connection and never answers."""
+    hold = threading.Event()
+    test.addCleanup(hold.set)
+    listener = socket.create_server(('127.0.0.1', 0))
+    test.addCleanup(listener.close)
+
+    def accept_and_wait():
+        conn, _ = listener.accept()
+        hold.wait(30)
+        conn.close()
+    threading.Thread(target=accept_and_wait, daemon=True).start()
+    return 'http://127.0.0.1:%d/' % listener.getsockname()[1]
+
+
 class KeptConnectionsTest(testtools.TestCase):
 
     def setUp(self):
@@ -224,17 +239,7 @@ class KeptConnectionsTest(testtools.TestCase):
                           allow_redirects=False)
 
     def test_no_answer_in_time_is_a_read_timeout(self):
-        hold = threading.Event()
-        self.addCleanup(hold.set)
-        listener = socket.create_server(('127.0.0.1', 0))
-        self.addCleanup(listener.close)
-
-        def accept_and_wait():
-            conn, _ = listener.accept()
-            hold.wait(30)
-            conn.close()
-        threading.Thread(target=accept_and_wait, daemon=True).start()
-        url = 'http://127.0.0.1:%d/' % listener.getsockname()[1]
+        url = _silent_server(self)
         self.assertRaises(requests.exceptions.ReadTimeout, self.session.get,
                           url, allow_redirects=False, timeout=(5, 0.2))
 
@@ -415,20 +420,9 @@ class AnswerLaterTest(testtools.TestCase):
         self.assertEqual(2, server.connections)
 
     def test_no_answer_in_time_is_a_read_timeout(self):
-        hold = threading.Event()
-        self.addCleanup(hold.set)
-        listener = socket.create_server(('127.0.0.1', 0))
-        self.addCleanup(listener.close)
-
-        def accept_and_wait():
-            conn, _ = listener.accept()
-            hold.wait(30)
-            conn.close()
-        threading.Thread(target=accept_and_wait, daemon=True).start()
         with _session(True) as session:
             _placeholder, exchange = self._later(
-                session, 'http://127.0.0.1:%d/' % listener.getsockname()[1],
-                timeout=(5, 0.2))
+                session, _silent_server(self), timeout=(5, 0.2))
             self.assertRaises(requests.exceptions.ReadTimeout,
                               exchange.finish)
             self.assertIsNone(exchange.conn.sock)
