@@ -34,10 +34,16 @@ common and simple itself:
 
 Anything else (another method, a body, https and its certificates, a
 proxy, a streamed answer, a URL http.client cannot take) goes to the
-``fallback`` adapter, unchanged. A kept connection that the server has
-closed meanwhile is found before it is used (it reads as ready), and a
-``GET`` whose kept connection fails before any answer is sent once more
-on a new connection, as it could not have been answered.
+``fallback`` adapter, unchanged.
+
+A kept connection that the server has closed meanwhile is found before
+it is used (it reads as ready), and a ``GET`` whose kept connection
+fails before any answer is sent once more on a new connection, as it
+could not have been answered.
+
+Each plain ``GET`` is an :class:`Exchange`: its request is sent, then
+its answer read. Within :func:`answer_later`, the caller gets the
+exchange before its answer is read, and does other work meanwhile.
 """
 
 import collections
@@ -377,14 +383,13 @@ def answer_later(prefix):
 
     Within the block, the first request this thread gives a
     :class:`PlainHTTPAdapter` that it sends itself, to a URL starting
-    with ``prefix``, is sent at once, and
-    the caller of requests gets a placeholder (``200``, no body): the
-    answer is the yielded :class:`Later`'s ``exchange`` to
-    :meth:`Exchange.finish`. Any other request is sent and answered as
-    usual (``exchange`` stays None: the answer the caller got is the
-    real one): a request made on the way (an authentication, a
-    discovery of the endpoint) is answered as it always is. For callers
-    that do other work while the server answers,
+    with ``prefix``, is sent at once, and the caller of requests gets a
+    placeholder (``200``, no body): the answer is the yielded
+    :class:`Later`'s ``exchange`` to :meth:`Exchange.finish`. Any other
+    request is sent and answered as usual (``exchange`` stays None: the
+    answer the caller got is the real one): a request made on the way
+    (an authentication, a discovery of the endpoint) is answered as it
+    always is. For callers that do other work while the server answers,
     without a thread. The cookies the answer sets are the caller's to
     keep: requests' session kept those of the placeholder (none).
     """
