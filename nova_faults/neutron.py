@@ -341,16 +341,20 @@ def _plain_query(params):
     return urlparse.urlencode(pairs)
 
 
+# What _loaded keeps per configuration. ``plain``: whether keystoneauth1
+# only gives the answers (no retries, no timings collected; see
+# _sending); ``patterns``: the requests it built, by kind (see _Sending).
+_Loaded = collections.namedtuple(
+    '_Loaded', ('session', 'auth', 'options', 'plain', 'patterns'))
+
+
 def _loaded(conf):
-    """(session, auth, adapter options, plain, patterns) of ``conf``, once.
+    """The :data:`_Loaded` of ``conf``, loaded once.
 
     Once per ConfigOpts, as the ``[neutron]`` options are not mutable:
     the adapter options are the keyword arguments keystoneauth1's
     ``load_adapter_from_conf_options`` reads from them (the endpoint, the
     retries), which it would otherwise read again for every request.
-    ``plain``: whether keystoneauth1 only gives the answers (no retries,
-    no timings collected; see :func:`_sending`); ``patterns``: the
-    requests it built, by kind (see :class:`_Sending`).
     """
     with _LOCK:
         loaded = _LOADED.get(id(conf))
@@ -365,9 +369,9 @@ def _loaded(conf):
             plain = not (options.get('connect_retries') or
                          options.get('status_code_retries') or
                          getattr(conf[GROUP], 'collect_timing', False))
-            loaded = _LOADED[id(conf)] = (weakref.ref(conf), session, auth,
-                                          options, plain, {})
-        return loaded[1:]
+            loaded = _LOADED[id(conf)] = (
+                weakref.ref(conf), _Loaded(session, auth, options, plain, {}))
+        return loaded[1]
 
 
 def reset(conf=None):
@@ -383,12 +387,13 @@ def reset(conf=None):
 
 def get_adapter(conf, ctx):
     """A keystoneauth1 adapter to Neutron for the caller ``ctx``."""
-    session, service_auth, options, _plain, _patterns = _loaded(conf)
+    loaded = _loaded(conf)
     token = getattr(ctx, 'auth_token', None)
-    auth = _UserToken(token, service_auth) if token else service_auth
+    auth = _UserToken(token, loaded.auth) if token else loaded.auth
     return ks_adapter.Adapter(
-        session, auth=auth, global_request_id=getattr(ctx, 'global_id', None),
-        raise_exc=True, **options)
+        loaded.session, auth=auth,
+        global_request_id=getattr(ctx, 'global_id', None), raise_exc=True,
+        **loaded.options)
 
 
 def _chunks(items, size=MAX_SEARCH_IDS):
@@ -557,23 +562,30 @@ class _Sending:
                 if later.exchange is not None and self.slots:
                     self._learn(later.exchange.request, url, params)
             else:
-                prepared = requests.PreparedRequest()
-                prepared.method = 'GET'
-                prepared.url = prepared_url
-                prepared.headers = requests_structures.CaseInsensitiveDict(
-                    (name, self.slots[name.lower()] if value is _SLOT
-                     else value) for name, value in pattern)
                 with _as_keystoneauth(prepared_url):
-                    # requests' checks of what changed (a token may be
-                    # anything a caller sent).
-                    for name, value in prepared.headers.items():
-                        if name.lower() in self.slots:
-                            requests_utils.check_header_validity(
-                                (name, value))
+                    prepared = self._rebuilt(pattern, prepared_url)
                     response = http_session.send_prepared(
                         prepared, session.timeout, None, session.verify,
                         session.cert or None)
         return later, response
+
+    def _rebuilt(self, pattern, url):
+        """``pattern`` with this call's ``url``, token and request ID.
+
+        The values put in are checked as requests checks them (a token
+        may be anything a caller sent).
+        """
+        headers = requests_structures.CaseInsensitiveDict()
+        for name, value in pattern:
+            if value is _SLOT:
+                value = self.slots[name.lower()]
+                requests_utils.check_header_validity((name, value))
+            headers[name] = value
+        prepared = requests.PreparedRequest()
+        prepared.method = 'GET'
+        prepared.url = url
+        prepared.headers = headers
+        return prepared
 
     def _learn(self, request, url, params):
         """Keep keystoneauth1's ``request`` as the pattern of its kind."""
@@ -788,8 +800,8 @@ def _sending(conf, adapter):
     collected, and its request and answer not logged (at DEBUG it logs
     both, and an answer read later is not one it saw).
     """
-    _session, _auth, _options, plain, patterns = _loaded(conf)
-    if not plain or \
+    loaded = _loaded(conf)
+    if not loaded.plain or \
             any(logger.isEnabledFor(logging.DEBUG) for logger in _KS_LOGGERS):
         return None
     try:
@@ -797,7 +809,7 @@ def _sending(conf, adapter):
         if not (isinstance(endpoint, str) and
                 endpoint.startswith('http://')):
             return None
-        return _Sending(adapter, endpoint, patterns)
+        return _Sending(adapter, endpoint, loaded.patterns)
     except ks_exc.ClientException:
         return None         # said when asked as usual
 

@@ -64,6 +64,15 @@ def _warn(exc):
         LOG.debug(message, exc.kwargs.get('reason'))
 
 
+def _or_none(fn, *args):
+    """``fn(*args)``, or None (said, see _warn) when Neutron fails."""
+    try:
+        return fn(*args)
+    except neutron.NeutronUnavailable as exc:
+        _warn(exc)
+        return None
+
+
 _POOL = daemon_pool.LazyPool(64, 'nova-faults-neutron')
 
 
@@ -90,11 +99,8 @@ class SecurityGroupList:
         """``{uuid: [{'name': ...}]}``, or None when groups are unknown."""
         if not neutron.is_configured(conf):
             return None
-        try:
-            return neutron.security_group_names(conf, ctx, instance_uuids)
-        except neutron.NeutronUnavailable as exc:
-            _warn(exc)
-            return None
+        return _or_none(neutron.security_group_names, conf, ctx,
+                        instance_uuids)
 
     @classmethod
     def start_names_by_instance(cls, ctx, conf, instance_uuids):
@@ -121,11 +127,4 @@ class SecurityGroupList:
                                                   instance_uuids)
         if read is None:
             return _POOL.submit(_ask, ctx, conf, instance_uuids).result
-
-        def wait():
-            try:
-                return read()
-            except neutron.NeutronUnavailable as exc:
-                _warn(exc)
-                return None
-        return wait
+        return lambda: _or_none(read)
