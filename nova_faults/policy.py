@@ -20,7 +20,10 @@ policy file (policy in code, the usual case) that is a search of the
 configuration directories each time. Here the files are looked at once
 per request context (at its first check, usually ``context_is_admin``)
 and the request's other checks use the rules found then: a policy file
-edited while a request runs applies from the next request on.
+edited while a request runs applies from the next request on. That look
+is :mod:`nova_faults.policy_files`' (the paths oslo.policy may find,
+with ``stat``): oslo.policy's ``load_rules`` runs only when it differs
+from the last one, so a change still applies from the next request on.
 
 oslo.policy evaluates a rule tree node by node through its private
 ``_check``, which calls ``inspect.getfullargspec`` on every node of every
@@ -44,6 +47,7 @@ from oslo_policy import policy as oslo_policy
 
 from nova_faults import exception
 from nova_faults import policies
+from nova_faults import policy_files
 
 _ENFORCER = None
 _LOCK = threading.Lock()
@@ -171,14 +175,47 @@ class _Enforcer(oslo_policy.Enforcer):
 
     _rules_fresh = threading.local()
 
+    def __init__(self, conf, *args, **kwargs):
+        self._files = policy_files.PolicyFiles(conf)
+        self._last_look = None
+        super().__init__(conf, *args, **kwargs)
+
     def load_rules(self, force_reload=False):
-        if force_reload or not getattr(self._rules_fresh, 'value', False):
-            super().load_rules(force_reload)
-            if type(self.rules) is not _Rules:
-                # NOTE: oslo.policy replaces the whole store when a file
-                # is (re)loaded; wrap the new one.
-                self.rules = _Rules(self.rules, self.default_rule,
-                                    self._rules_fresh)
+        if not force_reload and getattr(self._rules_fresh, 'value', False):
+            return
+        if not force_reload and not self.use_conf:
+            # oslo.policy reads no file then either.
+            return
+        look = self._files.look()
+        if not force_reload and look == self._last_look:
+            # Nothing oslo.policy would look at has changed since it last
+            # loaded: it would change nothing.
+            return
+        super().load_rules(force_reload)
+        if type(self.rules) is not _Rules:
+            # NOTE: oslo.policy replaces the whole store when a file is
+            # (re)loaded; wrap the new one.
+            self.rules = _Rules(self.rules, self.default_rule,
+                                self._rules_fresh)
+        # NOTE: the look taken before oslo.policy's own: a file changed
+        # in between makes the next look differ, and oslo.policy looks
+        # again.
+        self._last_look = look
+
+    def _forget_look(self):
+        self._last_look = None
+
+    def set_rules(self, *args, **kwargs):
+        self._forget_look()
+        super().set_rules(*args, **kwargs)
+
+    def clear(self):
+        self._forget_look()
+        super().clear()
+
+    def register_default(self, default):
+        self._forget_look()
+        super().register_default(default)
 
     def authorize_loaded(self, *args, **kwargs):
         """``authorize`` without looking at the policy files again."""

@@ -99,7 +99,11 @@ class AggregateList:
         computes = {s['host'] for s in services
                     if s.get('topic') == COMPUTE_TOPIC and s.get('host')}
         zones = _zones(ctx, conf, computes)[0]
-        return [_service_zone(conf, service, zones) for service in services]
+        # NOTE: the two configured zones read once, not once per service.
+        internal = conf.internal_service_availability_zone
+        default = conf.default_availability_zone
+        return [_service_zone(service, zones, internal, default)
+                for service in services]
 
 
 def _zones(ctx, conf, hosts, refresh=()):
@@ -154,12 +158,12 @@ def _host_zone(conf, zones):
     return zones[0] if zones else conf.default_availability_zone
 
 
-def _service_zone(conf, service, zones):
+def _service_zone(service, zones, internal_zone, default_zone):
     if service.get('topic') != COMPUTE_TOPIC:
-        return conf.internal_service_availability_zone
+        return internal_zone
     host_zones = zones.get(service.get('host')) or []
     if not host_zones:
-        return conf.default_availability_zone
+        return default_zone
     # NOTE: Nova joins the distinct zones of a host's aggregates with ","
     # in set order; they are sorted here so the answer is stable (Nova
     # refuses a host in two zones since 2016, so one zone is the rule).

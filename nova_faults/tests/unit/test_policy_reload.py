@@ -11,8 +11,9 @@
 #    under the License.
 
 
-"""Policy files are looked at once per request context, and a change
-applies from the next request on."""
+"""Policy files: looked at once per request context, a change applies
+from the next request on, and oslo.policy is asked only when something
+it would look at has changed."""
 
 import os
 
@@ -63,16 +64,40 @@ class PolicyReloadTest(testtools.TestCase):
             f.write(text)
         os.utime(self.path, (mtime, mtime))
 
-    def test_files_are_looked_at_once_per_context(self):
-        ctx = self._context()           # context_is_admin: the first look
-        looks = len(self.looks)
-        self.assertGreater(looks, 0)
+    def test_oslo_policy_looks_only_after_a_change(self):
+        ctx = self._context()           # context_is_admin
         for _ in range(5):
             self.assertTrue(self._allowed(ctx))
+        for _ in range(3):
+            self.assertTrue(self._allowed(self._context()))
+        # Nothing changed since init loaded the rules.
+        self.assertEqual([], self.looks)
+        self._write('"%s": "@"\n' % RULE, 1000000000)
+        self.assertTrue(self._allowed(self._context()))
+        looks = len(self.looks)
+        self.assertGreater(looks, 0)
+        self.assertTrue(self._allowed(self._context()))
         self.assertEqual(looks, len(self.looks))
+        os.unlink(self.path)
+        self.assertTrue(self._allowed(self._context()))
+        self.assertGreater(len(self.looks), looks)
+
+    def test_files_are_looked_at_once_per_context(self):
+        looks = []
+        original = self.enforcer._files.look
+
+        def spy():
+            looks.append(1)
+            return original()
+        self.enforcer._files.look = spy
+        ctx = self._context()           # context_is_admin: the first look
+        self.assertEqual(1, len(looks))
+        for _ in range(5):
+            self.assertTrue(self._allowed(ctx))
+        self.assertEqual(1, len(looks))
         # The next request looks again.
         self.assertTrue(self._allowed(self._context()))
-        self.assertEqual(2 * looks, len(self.looks))
+        self.assertEqual(2, len(looks))
 
     def test_a_new_or_edited_file_applies_to_the_next_request(self):
         ctx = self._context()
