@@ -1,0 +1,128 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Instructions per request of checkouts side by side, in process.
+
+::
+
+    git worktree add /tmp/before <commit>
+    python benchmarks/request_instructions.py --trees /tmp/before,. \\
+        --labels before,after --count 200
+
+For each checkout and route, two processes (the checkout first on
+``sys.path``, ``PYTHONHASHSEED=0``) build the deployment of
+:mod:`bench_measure` (SQLite, one cell, 200 servers), load the paste
+pipeline and call the route 30 times to warm it; the second then calls
+it ``--count`` times more. ``valgrind --tool=callgrind`` counts the
+instructions of each (the two run at once, on two processors); the
+difference over ``--count`` is the route's instructions per request. It
+prints them for each checkout, and their ratio (first / last).
+
+Seconds on a shared VM move by a tenth from one run to the next, more
+than a change of a few percent of a request; instructions move by about
+one percent, so this is the A/B for small changes of the fixed cost. It
+counts the interpreter's instructions, not time: a system call or a wait
+counts almost nothing.
+"""
+
+import argparse
+import compileall
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import bench_measure  # noqa: E402
+import checkouts  # noqa: E402
+
+IN_PROCESS = '''
+import os, sys
+tree, route, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, os.path.join(tree, 'benchmarks'))
+sys.path.insert(1, tree)
+import bench_data, bench_measure
+built = bench_data.build('sqlite', 1, 200, hosts=20, record=0)
+try:
+    app = bench_measure.load_app(built.deployment.conf)
+    path, version = bench_measure.paths(built)[route]
+    for _ in range(30 + count):
+        bench_measure.call(app, path, version)
+finally:
+    bench_data.dispose(built)
+'''
+
+
+def _start(tree, route, count):
+    return subprocess.Popen(
+        ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null',
+         sys.executable, '-c', IN_PROCESS, os.path.abspath(tree), route,
+         str(count)],
+        env=dict(os.environ, PYTHONHASHSEED='0'), stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+
+
+def _collected(proc):
+    _out, err = proc.communicate()
+    found = re.search(r'Collected : (\d+)', err)
+    if proc.returncode or not found:
+        raise RuntimeError('callgrind failed: %s' % err[-2000:])
+    return int(found.group(1))
+
+
+def per_request(tree, route, count):
+    """Instructions per call of ``route`` on ``tree``."""
+    without, calls = _start(tree, route, 0), _start(tree, route, count)
+    return (_collected(calls) - _collected(without)) // count
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    checkouts.add_arguments(parser, 'comma-separated checkouts to compare')
+    parser.add_argument('--count', type=int, default=200,
+                        help='counted calls per route and checkout')
+    parser.add_argument('--routes', default='server_show_2.84,'
+                        'actions_list_2.84,action_show_2.84,services_2.84',
+                        help='comma-separated routes of bench_measure')
+    parser.add_argument('--output', help='write the results as JSON')
+    args = parser.parse_args(argv)
+    trees, labels = checkouts.trees_and_labels(args)
+    routes = [r for r in args.routes.split(',') if r]
+    unknown = set(routes) - set(bench_measure.ENDPOINTS)
+    if unknown:
+        raise SystemExit('unknown routes: %s' % ', '.join(sorted(unknown)))
+    for tree in trees:
+        compileall.compile_dir(os.path.join(tree, 'nova_faults'), quiet=1)
+    results = {}
+    print('| route | %s | ratio |' % ' | '.join(
+        '%s instructions per request' % label for label in labels))
+    print('|---|%s---|' % ('---|' * len(labels)))
+    for route in routes:
+        per = {label: per_request(tree, route, args.count)
+               for tree, label in zip(trees, labels)}
+        results[route] = per
+        first, last = per[labels[0]], per[labels[-1]]
+        print('| %s | %s | %.3f |' % (route, ' | '.join(
+            '{:,}'.format(per[label]) for label in labels), first / last))
+    if args.output:
+        with open(args.output, 'w') as handle:
+            json.dump({'unit': 'instructions per request',
+                       'count': args.count, 'routes': results}, handle,
+                      indent=1, sort_keys=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
