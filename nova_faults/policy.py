@@ -181,26 +181,31 @@ class _Enforcer(oslo_policy.Enforcer):
         super().__init__(conf, *args, **kwargs)
 
     def load_rules(self, force_reload=False):
-        if not force_reload and getattr(self._rules_fresh, 'value', False):
-            return
-        if not force_reload and not self.use_conf:
-            # oslo.policy reads no file then either.
-            return
-        look = self._files.look()
-        if not force_reload and look == self._last_look:
-            # Nothing oslo.policy would look at has changed since it last
-            # loaded: it would change nothing.
-            return
-        super().load_rules(force_reload)
+        if force_reload or self._looking():
+            look = self._files.look()
+            if force_reload or look != self._last_look:
+                super().load_rules(force_reload)
+                # NOTE: the look taken before oslo.policy's own: a file
+                # changed in between makes the next look differ, and
+                # oslo.policy looks again.
+                self._last_look = look
+            # Else nothing oslo.policy would look at has changed since it
+            # last loaded: it would change nothing.
         if type(self.rules) is not _Rules:
             # NOTE: oslo.policy replaces the whole store when a file is
-            # (re)loaded; wrap the new one.
+            # (re)loaded, and set_rules() does too; wrap the new one.
             self.rules = _Rules(self.rules, self.default_rule,
                                 self._rules_fresh)
-        # NOTE: the look taken before oslo.policy's own: a file changed
-        # in between makes the next look differ, and oslo.policy looks
-        # again.
-        self._last_look = look
+
+    def _looking(self):
+        """Whether this load looks at the files, as oslo.policy's would.
+
+        Not during a request's checks (:meth:`authorize_loaded`), nor
+        while the rules are not the configuration's (``use_conf``
+        false), where oslo.policy reads no file either.
+        """
+        return (self.use_conf and
+                not getattr(self._rules_fresh, 'value', False))
 
     def _forget_look(self):
         self._last_look = None

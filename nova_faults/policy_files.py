@@ -20,23 +20,23 @@ finds. That is oslo.config's ``find_file`` twice (tilde expansion, path
 joins, eight ``stat`` calls in a plain deployment): 56 microseconds of a
 request that takes 900 in process.
 
-:func:`look` answers the same questions with the system alone: for each
-path oslo.policy may find (every searched directory joined with each
-name, in oslo.config's order), whether it exists and, when it does, its
-``stat`` (and each entry's, for a directory). When two looks give equal
-values, nothing oslo.policy would see has changed, so its ``load_rules``
-would change nothing, and :class:`nova_faults.policy` skips it. Any
-difference (a file appears, is edited, replaced or removed; an entry of
-a policy directory comes or goes) hands the decision back to
-oslo.policy. It is never a timer: a change is seen by the very next
-request, as without it.
+:meth:`PolicyFiles.look` answers the same questions with the system
+alone: for each path oslo.policy may find (every searched directory
+joined with each name, in oslo.config's order), whether it exists and,
+when it does, its ``stat`` (and each entry's, for a directory). When two
+looks give equal values, nothing oslo.policy would see has changed, so
+its ``load_rules`` would change nothing, and :mod:`nova_faults.policy`
+skips it. Any difference (a file appears, is edited, replaced or
+removed; an entry of a policy directory comes or goes) hands the
+decision back to oslo.policy. It is never a timer: a change is seen by
+the very next request, as without it.
 
 The directories searched are oslo.config's ``ConfigOpts.find_file``'s:
 ``--config-dir`` directories, the directory of each ``--config-file``
 (the last first), ``~/.<project>/``, ``~/``, ``/etc/<project>/``,
-``/etc/`` and, in a snap, its two ``etc/<project>`` directories. A test
-compares the first path found here with ``find_file``'s on generated
-layouts.
+``/etc/`` and, in a snap, the ``etc/<project>`` directories of
+``$SNAP_COMMON`` and ``$SNAP``. A test compares the first path found
+here with ``find_file``'s on generated layouts.
 """
 
 import os

@@ -88,7 +88,8 @@ def _touch(path, text=''):
 
 # A layout: directories by index, where they are used, and which hold the
 # searched name (as a file or a directory).
-_DIRS = ('conf_a', 'conf_b', 'confdir', 'home', 'home/.nova-faults')
+_DIRS = ('conf_a', 'conf_b', 'confdir', 'home', 'home/.nova-faults',
+         'snap/etc/nova-faults', 'snap_common/etc/nova-faults')
 layouts = st.fixed_dictionaries({
     'config_files': st.lists(st.sampled_from(('conf_a', 'conf_b')),
                              max_size=3),
@@ -100,10 +101,24 @@ layouts = st.fixed_dictionaries({
 })
 
 
+def _layout(config_files=(), config_dirs=(), holding=(), snap=False):
+    """A layout of the searched name as a file, to be found first."""
+    return {'config_files': list(config_files),
+            'config_dirs': list(config_dirs), 'holding': set(holding),
+            'as_directory': False, 'name': NAME, 'snap': snap}
+
+
 class SearchOrderTest(testtools.TestCase):
 
     @settings(max_examples=80, deadline=None)
     @given(layouts)
+    @example(_layout(config_files=['conf_a', 'conf_b'],
+                     holding={'conf_a', 'conf_b'}))
+    @example(_layout(config_files=['conf_a'], config_dirs=['confdir'],
+                     holding={'conf_a', 'confdir'}))
+    @example(_layout(holding={'home', 'home/.nova-faults'}))
+    @example(_layout(holding={'snap/etc/nova-faults',
+                              'snap_common/etc/nova-faults'}, snap=True))
     def test_first_candidate_is_what_find_file_finds(self, layout):
         with tempfile.TemporaryDirectory() as root:
             for d in _DIRS:
@@ -124,9 +139,11 @@ class SearchOrderTest(testtools.TestCase):
                     os.makedirs(target, exist_ok=True)
                 else:
                     _touch(target)
-            snap = os.path.join(root, 'snap') if layout['snap'] else None
-            with _environ(HOME=os.path.join(root, 'home'), SNAP=snap,
-                          SNAP_COMMON=snap):
+            snap = layout['snap']
+            with _environ(HOME=os.path.join(root, 'home'),
+                          SNAP=os.path.join(root, 'snap') if snap else None,
+                          SNAP_COMMON=(os.path.join(root, 'snap_common')
+                                       if snap else None)):
                 conf = _conf(root, files, [os.path.join(root, d)
                                            for d in layout['config_dirs']])
                 expected = conf.find_file(name)
