@@ -114,3 +114,27 @@ class HTTPABSmokeTest(testtools.TestCase):
         for label in ('one', 'two'):
             self.assertGreaterEqual(result['log_lines'][label], 18)
         self.assertIn('| actions_list_2.84 |', proc.stdout)
+
+
+class RequestInstructionsSmokeTest(testtools.TestCase):
+    """``benchmarks/request_instructions.py`` counts a route's work."""
+
+    def test_one_route_of_one_checkout(self):
+        if not shutil.which('valgrind'):
+            self.skipTest('valgrind is not installed')
+        proc, result = benchmark_scripts.run(
+            self, 'request_instructions.py',
+            ['--trees', ROOT, '--labels', 'here', '--count', '20',
+             '--routes', 'services_2.84'], timeout=600)
+        self.assertEqual(('instructions per request', 20),
+                         (result['unit'], result['count']))
+        self.assertEqual({'services_2.84': ['here']},
+                         {route: list(per)
+                          for route, per in result['routes'].items()})
+        # A request through the pipeline is millions of instructions; the
+        # warm-up's are not counted twice (the difference of two runs).
+        self.assertGreater(result['routes']['services_2.84']['here'],
+                           1000000)
+        self.assertLess(result['routes']['services_2.84']['here'],
+                        100000000)
+        self.assertIn('| services_2.84 |', proc.stdout)
