@@ -117,7 +117,7 @@ class PolicyFiles:
 
     def __init__(self, conf):
         self.conf = conf
-        self._paths = {}
+        self._known = (None, ())    # (option values, their paths)
 
     def _key(self):
         group = self.conf.oslo_policy
@@ -128,11 +128,11 @@ class PolicyFiles:
     def paths(self):
         """The paths looked at, worked out once per option values."""
         key = self._key()
-        paths = self._paths.get(key)
-        if paths is None:
+        known_key, paths = self._known
+        if key != known_key:
             policy_file, policy_dirs = key[0], key[1]
             paths = candidates(self.conf, (policy_file,) + policy_dirs)
-            self._paths = {key: paths}
+            self._known = (key, paths)
         return paths
 
     def look(self):
