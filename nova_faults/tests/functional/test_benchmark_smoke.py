@@ -116,6 +116,32 @@ class HTTPABSmokeTest(testtools.TestCase):
         self.assertIn('| actions_list_2.84 |', proc.stdout)
 
 
+class HTTPCompareSmokeTest(testtools.TestCase):
+    """``benchmarks/http_compare.py`` times both servers and their work."""
+
+    def test_one_route_one_kind(self):
+        proc, result = benchmark_scripts.run(
+            self, 'http_compare.py',
+            ['--backends', 'sqlite', '--servers', '10', '--kinds',
+             'nova-faults-api', '--routes', 'services_2.84',
+             '--connections', '1', '--duration', '0.3'])
+        [entry] = result['backends']
+        [(kind, routes)] = entry['kinds'].items()
+        self.assertEqual(('sqlite', 'nova-faults-api'),
+                         (entry['backend'], kind))
+        run = routes['services_2.84']['1']
+        for side in ('nova_faults', 'raw'):
+            self.assertEqual(0, run[side]['errors'])
+            self.assertGreater(run[side]['requests'], 0)
+            # The server's processor time is counted: not nothing, and
+            # not more than the client's whole run per request.
+            self.assertGreater(run[side]['cpu_us_per_request'], 0)
+            self.assertLess(run[side]['cpu_us_per_request'], 1e6)
+        self.assertGreater(run['ratio'], 0)
+        self.assertGreater(run['cpu_ratio'], 0)
+        self.assertIn('| services_2.84 | 1 |', proc.stdout)
+
+
 class RequestInstructionsSmokeTest(testtools.TestCase):
     """``benchmarks/request_instructions.py`` counts a route's work."""
 
@@ -125,12 +151,17 @@ class RequestInstructionsSmokeTest(testtools.TestCase):
         proc, result = benchmark_scripts.run(
             self, 'request_instructions.py',
             ['--trees', ROOT, '--labels', 'here', '--count', '20',
-             '--routes', 'services_2.84'], timeout=600)
+             '--routes', 'services_2.84', '--raw'], timeout=600)
         self.assertEqual(('instructions per request', 20),
                          (result['unit'], result['count']))
-        self.assertEqual({'services_2.84': ['here']},
+        self.assertEqual({'services_2.84': ['here', 'raw']},
                          {route: list(per)
                           for route, per in result['routes'].items()})
+        # The raw baseline (plain SQL and JSON) does less than the
+        # pipeline, but is not nothing either.
+        per = result['routes']['services_2.84']
+        self.assertLess(per['raw'], per['here'])
+        self.assertGreater(per['raw'], 100000)
         # A request through the pipeline is millions of instructions; the
         # warm-up's are not counted twice (the difference of two runs).
         self.assertGreater(result['routes']['services_2.84']['here'],
@@ -138,3 +169,4 @@ class RequestInstructionsSmokeTest(testtools.TestCase):
         self.assertLess(result['routes']['services_2.84']['here'],
                         100000000)
         self.assertIn('| services_2.84 |', proc.stdout)
+        self.assertIn('here / raw', proc.stdout)
