@@ -142,6 +142,31 @@ class HTTPCompareSmokeTest(testtools.TestCase):
         self.assertIn('| services_2.84 | 1 |', proc.stdout)
 
 
+class FixedCostSmokeTest(testtools.TestCase):
+    """``benchmarks/fixed_cost.py`` times a route's pieces."""
+
+    def test_one_route(self):
+        proc, result = benchmark_scripts.run(
+            self, 'fixed_cost.py',
+            ['--routes', 'action_show_2.84', '--number', '5',
+             '--repeat', '1'])
+        [route] = result['routes']
+        self.assertEqual('action_show_2.84', route['route'])
+        times = {piece['piece']: piece['times'] for piece in route['pieces']}
+        # Action show checks three rules and reads two databases.
+        self.assertEqual(3, times['policy check'])
+        self.assertEqual(2, times['engine options read'])
+        for piece in route['pieces']:
+            self.assertGreater(piece['us'], 0, piece['piece'])
+        self.assertEqual({'API database', 'cell database'},
+                         set(route['empty_scopes_us']))
+        for key in ('middleware_us', 'request_us', 'raw_us', 'log_line_us'):
+            self.assertGreater(route[key], 0, key)
+        # The middleware alone costs less than the whole request.
+        self.assertLess(route['middleware_us'], route['request_us'])
+        self.assertIn('| **the request** |', proc.stdout)
+
+
 class RequestInstructionsSmokeTest(testtools.TestCase):
     """``benchmarks/request_instructions.py`` counts a route's work."""
 
