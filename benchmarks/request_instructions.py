@@ -29,8 +29,12 @@ prints them for each checkout, and their ratio (first / last).
 
 ``--raw`` adds the raw baseline (:class:`bench_measure.Baseline`, plain
 SQL and JSON on the same deployment, the first checkout's), counted the
-same way, and each checkout's ratio to it: the 1.3x target of the
-issue, in instructions.
+same way, and each checkout's ratio to it: the 1.3x target, in
+instructions. ``--simulate`` counts with cachegrind instead, simulating
+the caches and the branch predictor (slower): it adds the first-level
+instruction and data cache misses and the mispredicted branches per
+request, each of which costs the processor many cycles, so that two
+runs of as many instructions can take different times.
 
 Seconds on a shared VM move by a tenth from one run to the next, more
 than a change of a few percent of a request; instructions move by about
@@ -75,28 +79,74 @@ finally:
 '''
 
 
-def _start(tree, route, count, raw):
+# What --simulate reads from cachegrind's summary, per request.
+SIMULATED = (('instructions', r'I\s+refs'), ('I1 misses', r'I1\s+misses'),
+             ('D1 misses', r'D1\s+misses'), ('branches', r'Branches'),
+             ('mispredicts', r'Mispredicts'))
+
+
+def _start(tree, route, count, raw, simulate):
+    if simulate:
+        tool = ['--tool=cachegrind', '--cache-sim=yes', '--branch-sim=yes',
+                '--cachegrind-out-file=/dev/null']
+    else:
+        tool = ['--tool=callgrind', '--callgrind-out-file=/dev/null']
     return subprocess.Popen(
-        ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null',
-         sys.executable, '-c', IN_PROCESS, os.path.abspath(tree), route,
+        ['valgrind'] + tool +
+        [sys.executable, '-c', IN_PROCESS, os.path.abspath(tree), route,
          str(count), 'raw' if raw else 'app'],
         env=dict(os.environ, PYTHONHASHSEED='0'), stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True)
 
 
-def _collected(proc):
+def _collected(proc, simulate):
+    """``{counter: total}`` of a finished valgrind run."""
     _out, err = proc.communicate()
-    found = re.search(r'Collected : (\d+)', err)
-    if proc.returncode or not found:
-        raise RuntimeError('callgrind failed: %s' % err[-2000:])
-    return int(found.group(1))
+    if simulate:
+        patterns = SIMULATED
+    else:
+        patterns = (('instructions', r'Collected'),)
+    counters = {}
+    for name, pattern in patterns:
+        found = re.search(r'==\d+== %s\s*:\s*([\d,]+)' % pattern, err)
+        if found:
+            counters[name] = int(found.group(1).replace(',', ''))
+    if proc.returncode or len(counters) != len(patterns):
+        raise RuntimeError('valgrind failed: %s' % err[-2000:])
+    return counters
 
 
-def per_request(tree, route, count, raw=False):
-    """Instructions per call of ``route`` on ``tree`` (or its baseline)."""
-    without = _start(tree, route, 0, raw)
-    calls = _start(tree, route, count, raw)
-    return (_collected(calls) - _collected(without)) // count
+def per_request(tree, route, count, raw=False, simulate=False):
+    """``{counter: per call}`` of ``route`` on ``tree`` (or its baseline).
+
+    The counter is ``instructions``; with ``simulate``, also the
+    simulated instruction and data cache misses (first level), branches
+    and mispredicted branches.
+    """
+    without = _start(tree, route, 0, raw, simulate)
+    calls = _start(tree, route, count, raw, simulate)
+    after, before = _collected(calls, simulate), _collected(without,
+                                                            simulate)
+    return {name: (after[name] - before[name]) // count for name in after}
+
+
+def _simulated_table(simulated, names):
+    lines = ['', '| route | run | %s |' % ' | '.join(
+        '%s per request' % counter for counter, _ in SIMULATED),
+        '|---|---|%s' % ('---|' * len(SIMULATED))]
+    for route, per in simulated.items():
+        for name in names:
+            if name not in per:
+                continue
+            cells = []
+            for counter, _ in SIMULATED:
+                cell = '{:,}'.format(per[name][counter])
+                if 'raw' in per and name != 'raw':
+                    cell += ' (x%.2f)' % (per[name][counter] /
+                                          max(per['raw'][counter], 1))
+                cells.append(cell)
+            lines.append('| %s | %s | %s |' % (route, name, ' | '.join(cells)))
+    return '\n'.join(lines)
 
 
 def main(argv=None):
@@ -110,6 +160,10 @@ def main(argv=None):
     parser.add_argument('--raw', action='store_true',
                         help='also count the raw baseline, and each '
                         'checkout\'s ratio to it')
+    parser.add_argument('--simulate', action='store_true',
+                        help='count with cachegrind, simulating the caches '
+                        'and the branch predictor: also the first-level '
+                        'cache misses and the mispredicted branches')
     parser.add_argument('--output', help='write the results as JSON')
     args = parser.parse_args(argv)
     trees, labels = checkouts.trees_and_labels(args)
@@ -120,6 +174,7 @@ def main(argv=None):
     for tree in trees:
         compileall.compile_dir(os.path.join(tree, 'nova_faults'), quiet=1)
     results = {}
+    simulated = {}
     columns = ['%s instructions per request' % label for label in labels]
     columns.append('ratio')
     if args.raw:
@@ -128,23 +183,34 @@ def main(argv=None):
     print('| route | %s |' % ' | '.join(columns))
     print('|---|%s' % ('---|' * len(columns)))
     for route in routes:
-        per = {label: per_request(tree, route, args.count)
-               for tree, label in zip(trees, labels)}
+        counted = {label: per_request(tree, route, args.count,
+                                      simulate=args.simulate)
+                   for tree, label in zip(trees, labels)}
+        if args.raw:
+            counted['raw'] = per_request(trees[0], route, args.count,
+                                         raw=True, simulate=args.simulate)
+        per = {name: counters['instructions']
+               for name, counters in counted.items()}
         first, last = per[labels[0]], per[labels[-1]]
         cells = ['{:,}'.format(per[label]) for label in labels]
         cells.append('%.3f' % (first / last))
         if args.raw:
-            per['raw'] = per_request(trees[0], route, args.count, raw=True)
             cells.append('{:,}'.format(per['raw']))
             cells += ['%.2f' % (per[label] / per['raw'])
                       for label in labels]
         results[route] = per
+        if args.simulate:
+            simulated[route] = counted
         print('| %s | %s |' % (route, ' | '.join(cells)))
+    if simulated:
+        print(_simulated_table(simulated, labels + ['raw']))
     if args.output:
+        document = {'unit': 'instructions per request',
+                    'count': args.count, 'routes': results}
+        if simulated:
+            document['simulated'] = simulated
         with open(args.output, 'w') as handle:
-            json.dump({'unit': 'instructions per request',
-                       'count': args.count, 'routes': results}, handle,
-                      indent=1, sort_keys=True)
+            json.dump(document, handle, indent=1, sort_keys=True)
     return 0
 
 

@@ -195,3 +195,27 @@ class RequestInstructionsSmokeTest(testtools.TestCase):
                         100000000)
         self.assertIn('| services_2.84 |', proc.stdout)
         self.assertIn('here / raw', proc.stdout)
+
+    def test_simulated_caches_and_branches(self):
+        if not shutil.which('valgrind'):
+            self.skipTest('valgrind is not installed')
+        proc, result = benchmark_scripts.run(
+            self, 'request_instructions.py',
+            ['--trees', ROOT, '--labels', 'here', '--count', '10',
+             '--routes', 'actions_list_2.84', '--simulate'],
+            timeout=900)
+        simulated = result['simulated']['actions_list_2.84']
+        self.assertEqual({'here'}, set(simulated))
+        for run in simulated.values():
+            self.assertEqual({'instructions', 'I1 misses', 'D1 misses',
+                              'branches', 'mispredicts'}, set(run))
+            # Misses and mispredictions are counted, and fewer than the
+            # instructions or branches they are among.
+            self.assertLess(0, run['I1 misses'])
+            self.assertLess(run['I1 misses'], run['instructions'])
+            self.assertLess(0, run['mispredicts'])
+            self.assertLess(run['mispredicts'], run['branches'])
+        # The instructions table reads the same counts.
+        self.assertEqual(simulated['here']['instructions'],
+                         result['routes']['actions_list_2.84']['here'])
+        self.assertIn('mispredicts per request', proc.stdout)
