@@ -55,8 +55,29 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))
 
+from oslo_config import cfg  # noqa: E402
+from oslo_log import log as oslo_logging  # noqa: E402
+import webob  # noqa: E402
+
 import bench_data  # noqa: E402
 import bench_measure  # noqa: E402
+from nova_faults.api.middleware import auth  # noqa: E402
+from nova_faults.api.middleware import request_log  # noqa: E402
+from nova_faults.api import router  # noqa: E402
+from nova_faults.api.schemas import instance_actions as ia_schema  # noqa
+from nova_faults.api.schemas import services as services_schema  # noqa
+from nova_faults.api import validation  # noqa: E402
+from nova_faults.api import wsgi_util  # noqa: E402
+from nova_faults import cells  # noqa: E402
+from nova_faults.cmd import api as cmd_api  # noqa: E402
+from nova_faults import context  # noqa: E402
+from nova_faults.db import api as db_api  # noqa: E402
+from nova_faults.objects import instance  # noqa: E402
+from nova_faults.objects import instance_action  # noqa: E402
+from nova_faults.objects import mappings  # noqa: E402
+from nova_faults.objects import service  # noqa: E402
+from nova_faults.policies import instance_actions  # noqa: E402
+from nova_faults import policy  # noqa: E402
 
 ROUTES = ('actions_list_2.84', 'action_show_2.84', 'services_2.84')
 
@@ -70,10 +91,6 @@ def _best(fn, number, repeat):
 @contextlib.contextmanager
 def _logging_to_devnull():
     """oslo.log set up as ``nova-faults-api`` does, writing nowhere."""
-    from oslo_config import cfg
-    from oslo_log import log as oslo_logging
-
-    from nova_faults.cmd import api as cmd_api
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     conf = cfg.ConfigOpts()
@@ -95,12 +112,14 @@ def _logging_to_devnull():
 
 
 class Pieces:
-    """The pieces of a request of ``route`` on a built deployment."""
+    """The pieces of a request of ``route`` on a built deployment.
+
+    A piece that needs nothing prepared is a method, timed as it is;
+    one that does (a request, a schema, an answer's body) is a method
+    that prepares it and returns the function to time.
+    """
 
     def __init__(self, built, route):
-        from nova_faults import cells
-        from nova_faults.db import api as db_api
-        from nova_faults.objects import mappings
         self.built, self.route = built, route
         self.conf = built.deployment.conf
         self.app = bench_measure.load_app(self.conf)
@@ -119,8 +138,6 @@ class Pieces:
             self.request()
 
     def context(self):
-        from nova_faults.api.middleware import auth
-        from nova_faults import context
         return context.RequestContext(
             user_id='admin', project_id='project-00',
             roles=list(auth.ADMIN_ROLES))
@@ -129,57 +146,42 @@ class Pieces:
         return bench_measure.call(self.app, self.path, self.version)
 
     def policy_check(self):
-        from nova_faults.policies import instance_actions
         return self.ctx.can(instance_actions.LIST,
                             target={'project_id': 'project-00'})
 
     def policy_look(self):
-        from nova_faults import policy
         return policy._enforcer()._files.look()
 
     def engine_options(self):
-        from nova_faults.db import api as db_api
         return db_api.get_api_context_manager(self.conf)
 
     def api_scope(self):
-        from nova_faults.db import api as db_api
         with db_api.reader(self.api_db, self.ctx):
             pass
 
     def cell_scope(self):
-        from nova_faults import cells
         with cells.reader(self.cctx):
             pass
 
     def cell_context(self):
-        from nova_faults import cells
         return cells.cell_context(self.ctx, self.cell, self.conf)
 
     def validation(self):
-        import webob
-
-        from nova_faults.api.schemas import instance_actions
-        from nova_faults.api.schemas import services
-        from nova_faults.api import validation
         schema = {
-            'actions_list_2.84': instance_actions.index_query_schema,
-            'action_show_2.84': instance_actions.show_query_schema,
-            'services_2.84': services.index_query_for,
+            'actions_list_2.84': ia_schema.index_query_schema,
+            'action_show_2.84': ia_schema.show_query_schema,
+            'services_2.84': services_schema.index_query_for,
         }[self.route]((2, 84))
         req = webob.Request.blank(self.path)
         return lambda: validation.validate_query(req, schema)
 
     def encoding(self):
-        import webob
-
-        from nova_faults.api import wsgi_util
         body = json.loads(self.request())
         req = webob.Request.blank(self.path)
         req.environ['nova_faults.context'] = self.ctx
         return lambda: wsgi_util.json_response(req, body)
 
     def log_line(self):
-        from nova_faults.api.middleware import request_log
         middleware = request_log.RequestLog(None)
         environ = {'REMOTE_ADDR': '127.0.0.1', 'REQUEST_METHOD': 'GET',
                    'SCRIPT_NAME': '/v2.1', 'PATH_INFO': self.path,
@@ -192,7 +194,6 @@ class Pieces:
         The request then costs the middleware alone (with the request
         context).
         """
-        from nova_faults.api import router
         parent = None
         for _prefix, app in self.app.mapping:
             while hasattr(app, 'application'):
@@ -225,11 +226,6 @@ class Pieces:
         As the route makes them: the part of the request the raw baseline
         does too.
         """
-        from nova_faults import cells
-        from nova_faults.objects import instance
-        from nova_faults.objects import instance_action
-        from nova_faults.objects import mappings
-        from nova_faults.objects import service
         server = self.target['server']
 
         def server_reads(cctx):
