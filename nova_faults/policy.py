@@ -262,12 +262,8 @@ def _tool_config_args(argv):
     parser.add_argument('--config-file', action='append', default=[])
     parser.add_argument('--config-dir', action='append', default=[])
     known, _unknown = parser.parse_known_args(argv)
-    args = []
-    for path in known.config_file:
-        args += ['--config-file', path]
-    for path in known.config_dir:
-        args += ['--config-dir', path]
-    return args
+    from nova_faults import conf as nf_conf
+    return nf_conf.command_line(known.config_file, known.config_dir)
 
 
 def get_enforcer(argv=None):

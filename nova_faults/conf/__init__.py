@@ -42,6 +42,16 @@ def register_opts(conf):
     return conf
 
 
+def command_line(config_files=(), config_dirs=()):
+    """oslo.config's arguments for ``config_files``, then ``config_dirs``."""
+    args = []
+    for path in config_files:
+        args += ['--config-file', path]
+    for path in config_dirs:
+        args += ['--config-dir', path]
+    return args
+
+
 def load(argv=None, default_config_files=None, conf=None):
     """Build, register and parse a ``ConfigOpts``.
 

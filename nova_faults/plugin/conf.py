@@ -79,15 +79,10 @@ def load(local_conf, process_conf=None):
     conf = cfg.ConfigOpts()
     nf_conf.register_opts(conf)
     plugin_conf.register_opts(conf)
-    args = []
-    for path in files:
-        args += ['--config-file', path]
-    for path in dirs:
-        args += ['--config-dir', path]
     # NOTE: project "nova", so that relative paths (the policy file)
     # are searched for where Nova searches them.
-    conf(args, project='nova', default_config_files=[],
-         default_config_dirs=[])
+    conf(nf_conf.command_line(files, dirs), project='nova',
+         default_config_files=[], default_config_dirs=[])
     for name, (group, option) in plugin_conf.STANDALONE_OPTS.items():
         conf.set_override(option, conf.nova_faults[name], group=group)
     if not conf.api_database.connection:

@@ -71,12 +71,8 @@ def _conf(root, config_files=(), config_dirs=()):
     conf = cfg.ConfigOpts()
     nf_conf.register_opts(conf)
     opts.set_defaults(conf)
-    args = []
-    for path in config_files:
-        args += ['--config-file', path]
-    for path in config_dirs:
-        args += ['--config-dir', path]
-    conf(args, project='nova-faults', default_config_files=[])
+    conf(nf_conf.command_line(config_files, config_dirs),
+         project='nova-faults', default_config_files=[])
     return conf
 
 
